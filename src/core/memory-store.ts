@@ -1,0 +1,267 @@
+import { randomId } from './ids.js';
+import type {
+  EnqueueOutcome,
+  LeasedMessage,
+  LeaseRef,
+  OutboundMessage,
+  QueueStore,
+  StoredMessage,
+} from './store.js';
+
+interface Held extends StoredMessage {
+  leaseToken?: string;
+  leaseUntil?: number;
+}
+
+interface Scheduled {
+  at: number;
+  id: string;
+}
+
+class ConnectorQueue {
+  readonly messages = new Map<string, Held>();
+  /** Pending and due, in arrival order. Entries may be stale; lease re-checks them. */
+  readonly ready = new Map<string, true>();
+  /** Pending with a future `nextAttemptAt`, as a min-heap. */
+  readonly scheduled: Scheduled[] = [];
+  readonly leased = new Map<string, Held>();
+  readonly dead = new Map<string, Held>();
+  /** coalesceKey → IDs of live (pending or leased) messages holding it. */
+  readonly byKey = new Map<string, Set<string>>();
+
+  schedule(message: Held, now: number): void {
+    message.state = 'pending';
+    if (message.nextAttemptAt <= now) {
+      this.ready.set(message.id, true);
+    } else {
+      heapPush(this.scheduled, { at: message.nextAttemptAt, id: message.id });
+    }
+  }
+
+  keyed(message: Held): void {
+    if (message.coalesceKey === undefined) return;
+    let ids = this.byKey.get(message.coalesceKey);
+    if (!ids) this.byKey.set(message.coalesceKey, (ids = new Set()));
+    ids.add(message.id);
+  }
+
+  unkey(message: Held): void {
+    if (message.coalesceKey === undefined) return;
+    const ids = this.byKey.get(message.coalesceKey);
+    ids?.delete(message.id);
+    if (ids?.size === 0) this.byKey.delete(message.coalesceKey);
+  }
+
+  /** Another live message with the same key that was created after `message`. */
+  newerSibling(message: Held): Held | undefined {
+    if (message.coalesceKey === undefined) return undefined;
+    for (const id of this.byKey.get(message.coalesceKey) ?? []) {
+      const other = this.messages.get(id);
+      if (other && id !== message.id && other.createdAt >= message.createdAt) return other;
+    }
+    return undefined;
+  }
+
+  siblingLeased(message: Held, now: number): boolean {
+    if (message.coalesceKey === undefined) return false;
+    for (const id of this.byKey.get(message.coalesceKey) ?? []) {
+      const other = this.leased.get(id);
+      if (other && id !== message.id && (other.leaseUntil ?? 0) > now) return true;
+    }
+    return false;
+  }
+
+  remove(message: Held): void {
+    this.messages.delete(message.id);
+    this.ready.delete(message.id);
+    this.leased.delete(message.id);
+    this.dead.delete(message.id);
+    this.unkey(message);
+  }
+
+  take(ref: LeaseRef): Held | undefined {
+    const message = this.leased.get(ref.id);
+    if (!message || message.leaseToken !== ref.leaseToken) return undefined;
+    this.leased.delete(ref.id);
+    delete message.leaseToken;
+    delete message.leaseUntil;
+    return message;
+  }
+}
+
+/**
+ * The embedded, in-memory {@link QueueStore}: fast and dependency-free, but lost when the process
+ * exits. Use it for tests, demos and hosts that accept that; supply a durable store otherwise.
+ * Delivered messages are forgotten, so enqueue is idempotent against messages still held.
+ */
+export class MemoryStore implements QueueStore {
+  private readonly queues = new Map<string, ConnectorQueue>();
+
+  private queue(connector: string): ConnectorQueue {
+    let queue = this.queues.get(connector);
+    if (!queue) this.queues.set(connector, (queue = new ConnectorQueue()));
+    return queue;
+  }
+
+  async enqueue(messages: readonly OutboundMessage[]): Promise<EnqueueOutcome[]> {
+    return messages.map((message) => {
+      const queue = this.queue(message.connector);
+      if (queue.messages.has(message.id)) return 'duplicate';
+      if (message.coalesceKey !== undefined) {
+        for (const id of [...(queue.byKey.get(message.coalesceKey) ?? [])]) {
+          const older = queue.messages.get(id);
+          if (older?.state === 'pending') queue.remove(older);
+        }
+      }
+      const held: Held = { ...message, attempts: 0, nextAttemptAt: message.createdAt, state: 'pending' };
+      queue.messages.set(held.id, held);
+      queue.keyed(held);
+      queue.ready.set(held.id, true);
+      return 'queued';
+    });
+  }
+
+  async lease(connector: string, options: { limit: number; leaseMs: number; now: number }): Promise<LeasedMessage[]> {
+    const queue = this.queue(connector);
+    const { now } = options;
+    for (const [id, message] of queue.leased) {
+      if ((message.leaseUntil ?? 0) <= now) {
+        queue.leased.delete(id);
+        delete message.leaseToken;
+        delete message.leaseUntil;
+        queue.schedule(message, now);
+      }
+    }
+    while (queue.scheduled.length > 0 && queue.scheduled[0]!.at <= now) {
+      const { id, at } = heapPop(queue.scheduled)!;
+      const message = queue.messages.get(id);
+      if (message?.state === 'pending' && message.nextAttemptAt === at) queue.ready.set(id, true);
+    }
+    const out: LeasedMessage[] = [];
+    const leaseToken = randomId();
+    for (const id of queue.ready.keys()) {
+      if (out.length >= options.limit) break;
+      const message = queue.messages.get(id);
+      if (!message || message.state !== 'pending') {
+        queue.ready.delete(id);
+        continue;
+      }
+      if (queue.siblingLeased(message, now)) continue;
+      queue.ready.delete(id);
+      message.state = 'leased';
+      message.attempts += 1;
+      message.leaseToken = leaseToken;
+      message.leaseUntil = now + options.leaseMs;
+      queue.leased.set(id, message);
+      out.push({ ...message, leaseToken });
+    }
+    return out;
+  }
+
+  async ack(connector: string, leases: readonly LeaseRef[]): Promise<void> {
+    const queue = this.queue(connector);
+    for (const ref of leases) {
+      const message = queue.take(ref);
+      if (message) queue.remove(message);
+    }
+  }
+
+  async retry(connector: string, items: ReadonlyArray<LeaseRef & { at: number; error: string }>): Promise<void> {
+    const queue = this.queue(connector);
+    for (const item of items) {
+      const message = queue.take(item);
+      if (!message) continue;
+      if (queue.newerSibling(message)) {
+        queue.remove(message);
+        continue;
+      }
+      message.lastError = item.error;
+      message.nextAttemptAt = item.at;
+      queue.schedule(message, -Infinity);
+    }
+  }
+
+  async deadLetter(connector: string, items: ReadonlyArray<LeaseRef & { error: string; now: number }>): Promise<void> {
+    const queue = this.queue(connector);
+    for (const item of items) {
+      const message = queue.take(item);
+      if (!message) continue;
+      queue.unkey(message);
+      message.state = 'dead';
+      message.lastError = item.error;
+      message.deadAt = item.now;
+      queue.dead.set(message.id, message);
+    }
+  }
+
+  async listDeadLetters(connector: string, options: { limit?: number } = {}): Promise<StoredMessage[]> {
+    return [...this.queue(connector).dead.values()].slice(0, options.limit ?? Infinity).map(snapshot);
+  }
+
+  async listPending(connector: string, options: { limit?: number } = {}): Promise<StoredMessage[]> {
+    const queue = this.queue(connector);
+    return [...queue.messages.values()]
+      .filter((m) => m.state !== 'dead')
+      .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
+      .slice(0, options.limit ?? Infinity)
+      .map(snapshot);
+  }
+
+  async replay(connector: string, ids: readonly string[] | 'all', now: number): Promise<string[]> {
+    const queue = this.queue(connector);
+    const chosen = ids === 'all' ? [...queue.dead.keys()] : ids;
+    const moved: string[] = [];
+    for (const id of chosen) {
+      const message = queue.dead.get(id);
+      if (!message) continue;
+      queue.dead.delete(id);
+      if (queue.newerSibling(message)) {
+        queue.remove(message);
+        continue;
+      }
+      message.attempts = 0;
+      message.nextAttemptAt = now;
+      delete message.deadAt;
+      queue.keyed(message);
+      queue.schedule(message, now);
+      moved.push(id);
+    }
+    return moved;
+  }
+}
+
+function snapshot(message: Held): StoredMessage {
+  const { leaseToken: _token, leaseUntil: _until, ...rest } = message;
+  return { ...rest };
+}
+
+function heapPush(heap: Scheduled[], item: Scheduled): void {
+  heap.push(item);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (heap[parent]!.at <= heap[i]!.at) break;
+    [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
+    i = parent;
+  }
+}
+
+function heapPop(heap: Scheduled[]): Scheduled | undefined {
+  const top = heap[0];
+  const last = heap.pop();
+  if (heap.length > 0 && last) {
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && heap[l]!.at < heap[m]!.at) m = l;
+      if (r < heap.length && heap[r]!.at < heap[m]!.at) m = r;
+      if (m === i) break;
+      [heap[m], heap[i]] = [heap[i]!, heap[m]!];
+      i = m;
+    }
+  }
+  return top;
+}

@@ -1,0 +1,69 @@
+/** What every redacted secret is replaced with. */
+export const REDACTED = '[REDACTED]';
+
+const secretValues = new Set<string>();
+let secretValuePattern: RegExp | undefined;
+
+/**
+ * Registers a secret value (a write key, API key, token) so that it is replaced by `[REDACTED]`
+ * wherever it would appear in a log record or an error message. Connectors call this for every
+ * secret option; hosts may call it for secrets of their own. Values shorter than 4 characters are
+ * ignored, since masking them would mangle ordinary text.
+ */
+export function registerSecret(value: string | undefined): void {
+  if (!value || value.length < 4 || secretValues.has(value)) return;
+  secretValues.add(value);
+  // Longest first, so a secret that contains another is masked whole.
+  const alternatives = [...secretValues]
+    .sort((a, b) => b.length - a.length)
+    .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  // Base64 forms too: Basic auth headers carry `base64(key + ':')`.
+  for (const s of secretValues) {
+    alternatives.push(Buffer.from(`${s}:`).toString('base64').replace(/=+$/, '').replace(/[+/]/g, '\\$&'));
+  }
+  secretValuePattern = new RegExp(alternatives.join('|'), 'g');
+}
+
+const SECRET_KEY = /^(authorization|proxy-authorization|x-api-key|api[-_]?key|api[-_]?secret|secret|shared[-_]?secret|client[-_]?secret|write[-_]?key|auth[-_]?token|access[-_]?token|token|password|x-signature|cookie|set-cookie)$/i;
+
+// One pass over text for the shapes secrets take in headers, JSON and URLs.
+const TEXT_PATTERNS: Array<[RegExp, string]> = [
+  [/\b(Basic|Bearer|Token)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
+  [
+    /("(?:authorization|api[-_]?key|api[-_]?secret|apiKey|apiSecret|secret|sharedSecret|client[-_]?secret|write[-_]?key|writeKey|auth[-_]?token|authToken|access[-_]?token|token|password)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi,
+    `$1"${REDACTED}"`,
+  ],
+  [/([?&](?:api_key|apikey|access_token|client_secret|token|key|secret)=)[^&\s"'#]*/gi, `$1${REDACTED}`],
+];
+
+/** Replaces every registered secret value and every known secret shape in `text`. */
+export function redactText(text: string): string {
+  let out = text;
+  if (secretValuePattern) out = out.replace(secretValuePattern, REDACTED);
+  for (const [pattern, replacement] of TEXT_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}
+
+/**
+ * Returns a deep copy of `value` in which properties named like secrets (`authorization`,
+ * `api_key`, `writeKey`, `token`, …) are replaced by `[REDACTED]` and every string is passed
+ * through {@link redactText}.
+ */
+export function redactValue<T>(value: T): T {
+  return redact(value, 0) as T;
+}
+
+function redact(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (value === null || typeof value !== 'object' || depth > 32) return value;
+  if (value instanceof Date) return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (typeof Headers !== 'undefined' && value instanceof Headers) {
+    return redact(Object.fromEntries(value.entries()), depth);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key] = SECRET_KEY.test(key) && v != null && v !== '' ? REDACTED : redact(v, depth + 1);
+  }
+  return out;
+}
