@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import pRetry from 'p-retry';
-import { packBatches, type BatchLimits } from './batching.js';
+import { packBatches, utf8Bytes, type BatchLimits } from './batching.js';
 import { DisconnectedError, ValidationError } from './errors.js';
 import type { Logger } from './logs.js';
 import type { RetryPolicy } from './retry.js';
@@ -128,6 +128,49 @@ export class DeliveryQueue {
       }
     }
     return this.settings.store.enqueue(messages);
+  }
+
+  /**
+   * Builds an {@link OutboundMessage} from a payload: serialises it once (the body goes on the
+   * wire as is) and measures its UTF-8 bytes.
+   */
+  message(fields: { id: string; kind: string; customerId: string; payload: unknown; coalesceKey?: string }): OutboundMessage {
+    const body = JSON.stringify(fields.payload);
+    return {
+      id: fields.id,
+      connector: this.destination.connector,
+      kind: fields.kind,
+      customerId: fields.customerId,
+      body,
+      bytes: utf8Bytes(body),
+      ...(fields.coalesceKey === undefined ? {} : { coalesceKey: fields.coalesceKey }),
+      createdAt: this.settings.now(),
+    };
+  }
+
+  /**
+   * Runs a connector's pure mapping and enqueues what it returns. A `ValidationError` from the
+   * mapping (or from the size check) is written to the log as a `rejected` record and rethrown;
+   * nothing of that call is enqueued.
+   */
+  async submit(
+    context: { kind: string; customerId?: string; identifier?: string },
+    build: () => OutboundMessage[],
+  ): Promise<{ outcomes: EnqueueOutcome[]; messages: OutboundMessage[] }> {
+    this.assertOpen();
+    let messages: OutboundMessage[];
+    try {
+      messages = build();
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        this.log(
+          { id: context.identifier ?? '', kind: context.kind, customerId: context.customerId ?? '', body: '' },
+          { outcome: 'rejected', error: error.message },
+        );
+      }
+      throw error;
+    }
+    return { outcomes: await this.enqueue(messages), messages };
   }
 
   /**
@@ -305,7 +348,7 @@ export class DeliveryQueue {
   }
 
   private log(
-    message: OutboundMessage & { attempts?: number },
+    message: Pick<OutboundMessage, 'id' | 'kind' | 'customerId' | 'body'> & { attempts?: number },
     fields: { outcome: 'delivered' | 'retry-scheduled' | 'dead-lettered' | 'rejected'; error?: string; statusCode?: number; responseTimeMs?: number; responseBody?: string },
   ): void {
     this.settings.logger.write({
@@ -315,7 +358,7 @@ export class DeliveryQueue {
       eventType: message.kind,
       identifier: message.id,
       ...(message.attempts ? { attempt: message.attempts } : {}),
-      requestBody: message.body,
+      ...(message.body ? { requestBody: message.body } : {}),
       ...fields,
     });
   }
