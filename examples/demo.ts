@@ -6,7 +6,8 @@ import { customers } from './demo/programme.js';
 import type { DemoContext, DemoSection } from './demo/context.js';
 import segmentOutbound from './demo/segment-outbound.js';
 import segmentInbound from './demo/segment-inbound.js';
-import mparticle from './demo/mparticle.js';
+import mparticleOutbound from './demo/mparticle-outbound.js';
+import mparticleInbound from './demo/mparticle-inbound.js';
 import braze from './demo/braze.js';
 
 const server = await startFakeVendorServer();
@@ -15,7 +16,7 @@ const context: DemoContext = { vendorsUrl: server.url, vendors: server.vendors, 
 
 console.log(`loyalty-cdp demo: vendor stand-ins on ${server.url}, ${customers.length} customers\n`);
 let failed = false;
-for (const section of [segmentOutbound, segmentInbound, mparticle, braze]) {
+for (const section of [segmentOutbound, segmentInbound, mparticleOutbound, mparticleInbound, braze]) {
   try {
     const result: DemoSection = await section(context);
     console.log(`## ${result.title}`);

@@ -16,3 +16,4 @@ export * from './connector.js';
 export * from './engine.js';
 export * from './inbound.js';
 export * from './node-adapter.js';
+export * from './dedupe-store.js';
