@@ -3,14 +3,19 @@ import pRetry from 'p-retry';
 import { packBatches, utf8Bytes, type BatchLimits } from './batching.js';
 import { DisconnectedError, ValidationError } from './errors.js';
 import type { Logger } from './logs.js';
+import type { RateLimit } from './options.js';
 import type { RetryPolicy } from './retry.js';
 import type { EnqueueOutcome, LeasedMessage, OutboundMessage, QueueStore, StoredMessage } from './store.js';
 import { TransportTimeoutError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 /** The outcome of one message within a request. */
 export type ItemResult =
-  | { ok: true }
   | {
+      /** Delivered. */
+      ok: true;
+    }
+  | {
+      /** Not delivered. */
       ok: false;
       /** Whether the retry policy may try again. */
       retryable: boolean;
@@ -49,6 +54,14 @@ export interface Destination {
   retryAmbiguous?(message: LeasedMessage): boolean;
 }
 
+/** What {@link DeliveryQueue.submit} enqueued. */
+export interface SubmitResult {
+  /** One outcome per message, in order. */
+  outcomes: EnqueueOutcome[];
+  /** The messages built by the mapping. */
+  messages: OutboundMessage[];
+}
+
 /** What one `flush()` did. */
 export interface DeliveryReport {
   /** Messages the destination accepted. */
@@ -63,15 +76,25 @@ export interface DeliveryReport {
 
 /** Settings of a {@link DeliveryQueue}, resolved from a connector's options. */
 export interface DeliverySettings {
+  /** Where messages wait. */
   store: QueueStore;
+  /** Where log records go. */
   logger: Logger;
+  /** How requests are sent. */
   transport: Transport;
+  /** Which failures are retried, and when. */
   retry: RetryPolicy;
+  /** Requests in flight at once. */
   concurrency: number;
-  rateLimit?: { requests: number; intervalMs: number } | undefined;
+  /** Request rate limit, if any. */
+  rateLimit?: RateLimit | undefined;
+  /** Per-request timeout in milliseconds. */
   timeoutMs: number;
+  /** Lease time in milliseconds. */
   leaseMs: number;
+  /** In-process flush interval, or false. */
   autoFlushMs?: number | false | undefined;
+  /** Clock in epoch milliseconds. */
   now: () => number;
 }
 
@@ -156,7 +179,7 @@ export class DeliveryQueue {
   async submit(
     context: { kind: string; customerId?: string; identifier?: string },
     build: () => OutboundMessage[],
-  ): Promise<{ outcomes: EnqueueOutcome[]; messages: OutboundMessage[] }> {
+  ): Promise<SubmitResult> {
     this.assertOpen();
     let messages: OutboundMessage[];
     try {

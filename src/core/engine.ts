@@ -17,6 +17,12 @@ export interface RegisterEventInput {
   idempotencyKey: string;
 }
 
+/** What the engine answers for a registered event. */
+export interface RegisteredEventRef {
+  /** The engine's ID of the registered event. */
+  eventId: string;
+}
+
 /** A profile update an inbound connector asks the engine to apply. */
 export interface UpdateProfileInput {
   /** The loyalty engine's customer ID. */
@@ -45,7 +51,7 @@ export interface CreateCustomerInput {
  */
 export interface LoyaltyEngine {
   /** Registers a loyalty event; returns the engine's event ID. */
-  registerEvent(input: RegisterEventInput): Promise<{ eventId: string }>;
+  registerEvent(input: RegisterEventInput): Promise<RegisteredEventRef>;
   /** Applies profile attributes. */
   updateProfile(input: UpdateProfileInput): Promise<void>;
   /** Finds a customer by `id` or by an attribute's value. */

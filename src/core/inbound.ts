@@ -5,7 +5,25 @@ import type { IncomingErrorSource, Logger } from './logs.js';
 /** The JSON body of every error answer: `{ "error": { "code", "message", "details"? } }`. */
 export interface ErrorBody {
   /** The error. */
-  error: { code: string; message: string; details?: unknown };
+  error: ErrorDetail;
+}
+
+/** The inside of an {@link ErrorBody}. */
+export interface ErrorDetail {
+  /** Machine-readable code, e.g. `invalid_json`, `unauthorized`. */
+  code: string;
+  /** What went wrong, for a person. */
+  message: string;
+  /** Field paths, expected values and the like. */
+  details?: unknown;
+}
+
+/** A request body as {@link readJsonBody} read it. */
+export interface JsonBody {
+  /** The body text exactly as received (for signature checks). */
+  raw: string;
+  /** The parsed JSON. */
+  json: unknown;
 }
 
 /**
@@ -88,7 +106,7 @@ export function parseJson(text: string): unknown {
 }
 
 /** {@link readBodyText} then {@link parseJson}. */
-export async function readJsonBody(request: Request, options: InboundGuardOptions = {}): Promise<{ raw: string; json: unknown }> {
+export async function readJsonBody(request: Request, options: InboundGuardOptions = {}): Promise<JsonBody> {
   const raw = await readBodyText(request, options);
   return { raw, json: parseJson(raw) };
 }

@@ -2,21 +2,41 @@ import type { LogRecord, LogSink } from './logs.js';
 
 /** Filters of {@link LogQuery}. Strings match case-insensitively as substrings for `error` and `message`, exactly elsewhere. */
 export type LogWhere = {
+  /** Message or request identifier. */
   identifier?: string;
+  /** Customer ID. */
   customerId?: string;
+  /** Outbound event type (`track`, `identify`, …). */
   eventType?: string;
+  /** Inbound action. */
   action?: string;
   /** A substring of the error, or `true` / `false` for "has an error" / "has none". */
   error?: string | boolean;
+  /** HTTP status code. */
   statusCode?: number;
+  /** Inbound status. */
   status?: 'success' | 'failed' | 'skipped';
+  /** Connector name. */
   connector?: string;
+  /** Outbound outcome (`delivered`, `retry-scheduled`, `dead-lettered`, `rejected`). */
   outcome?: string;
+  /** Incoming-error request ID. */
   requestId?: string;
+  /** Incoming-error code. */
   errorCode?: string;
+  /** Incoming-error source. */
   source?: string;
+  /** A substring of an incoming-error message. */
   message?: string;
 };
+
+/** Sort order of a {@link LogQuery}. */
+export interface LogSort {
+  /** Any record field, e.g. `timestamp`, `statusCode`, `customerId`. */
+  by: string;
+  /** Ascending or descending. @default 'desc' */
+  order?: 'asc' | 'desc';
+}
 
 /** A query over a {@link MemoryLogStore}. */
 export interface LogQuery {
@@ -28,7 +48,7 @@ export interface LogQuery {
    * Sort field and order.
    * @default { by: 'timestamp', order: 'desc' }
    */
-  sort?: { by: string; order?: 'asc' | 'desc' };
+  sort?: LogSort;
   /**
    * Page size.
    * @default 100

@@ -6,7 +6,15 @@ import { MemoryStore } from './memory-store.js';
 import { RetryPolicy, retryOptionsSchema, type RetryOptions } from './retry.js';
 import type { QueueStore } from './store.js';
 import { kyTransport, type Transport } from './transport.js';
-import type { DeliverySettings } from './delivery.js';
+import type { DeliveryQueue, DeliverySettings } from './delivery.js';
+
+/** A request rate: at most `requests` per `intervalMs`. */
+export interface RateLimit {
+  /** Requests allowed per interval. */
+  requests: number;
+  /** Interval length in milliseconds. */
+  intervalMs: number;
+}
 
 /** Options every outbound connector shares: where messages wait, how they travel, how they are retried. */
 export interface DeliveryOptions {
@@ -33,7 +41,7 @@ export interface DeliveryOptions {
    */
   concurrency?: number;
   /** At most `requests` requests per `intervalMs` (sliding window). Default: the destination's documented limit, if any. */
-  rateLimit?: { requests: number; intervalMs: number };
+  rateLimit?: RateLimit;
   /**
    * Call `flush()` in-process every this many milliseconds; `false` leaves flushing to the host's scheduler.
    * @default false
@@ -59,7 +67,10 @@ const hasMethods = (name: string, methods: string[]) =>
     message: `expected ${name} (an object with ${methods.join(', ')})`,
   });
 
-/** zod shape of {@link DeliveryOptions}, spread into each connector's option schema. */
+/**
+ * zod shape of {@link DeliveryOptions}, spread into each connector's option schema.
+ * @internal
+ */
 export const deliveryOptionsShape = {
   store: hasMethods('a QueueStore', ['enqueue', 'lease', 'ack', 'retry', 'deadLetter', 'listDeadLetters', 'listPending', 'replay']).optional(),
   logSink: hasMethods('a LogSink', ['write']).optional(),
@@ -88,14 +99,16 @@ export function parseOptions<S extends z.ZodType>(owner: string, schema: S, inpu
 
 /** The delivery settings plus the log sink a connector exposes. */
 export interface ResolvedDelivery {
+  /** Settings for a {@link DeliveryQueue}. */
   settings: DeliverySettings;
+  /** The log sink in use (the caller's, or a new {@link MemoryLogStore}). */
   logSink: LogSink;
 }
 
 /** Fills in the defaults of {@link DeliveryOptions}. */
 export function resolveDelivery(
   options: DeliveryOptions,
-  defaults: { rateLimit?: { requests: number; intervalMs: number }; concurrency?: number } = {},
+  defaults: { rateLimit?: RateLimit; concurrency?: number } = {},
 ): ResolvedDelivery {
   const now = options.now ?? Date.now;
   const logSink = options.logSink ?? new MemoryLogStore({ now });

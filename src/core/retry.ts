@@ -30,7 +30,10 @@ export interface RetryOptions {
   jitter?: 'full' | 'none';
 }
 
-/** zod schema of {@link RetryOptions}, reused by every connector's option schema. */
+/**
+ * zod schema of {@link RetryOptions}, reused by every connector's option schema.
+ * @internal
+ */
 export const retryOptionsSchema = z
   .object({
     retries: z.number().int().min(0).max(100).optional(),

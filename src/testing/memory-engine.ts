@@ -1,4 +1,11 @@
-import type { CreateCustomerInput, CustomerLists, LoyaltyEngine, RegisterEventInput, UpdateProfileInput } from '../core/engine.js';
+import type {
+  CreateCustomerInput,
+  CustomerLists,
+  LoyaltyEngine,
+  RegisteredEventRef,
+  RegisterEventInput,
+  UpdateProfileInput,
+} from '../core/engine.js';
 import { EngineRefusal } from '../core/engine.js';
 import type { Customer } from '../core/model.js';
 
@@ -59,7 +66,7 @@ export class InMemoryLoyaltyEngine implements LoyaltyEngine, CustomerLists {
     return this.events.filter((e) => e.customerId === customerId);
   }
 
-  async registerEvent(input: RegisterEventInput): Promise<{ eventId: string }> {
+  async registerEvent(input: RegisterEventInput): Promise<RegisteredEventRef> {
     this.maybeFail();
     if (!this.customers.has(input.customerId)) {
       throw new EngineRefusal('unknown_customer', `customer '${input.customerId}' does not exist`);
