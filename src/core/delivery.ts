@@ -3,6 +3,7 @@ import pRetry from 'p-retry';
 import { packBatches, utf8Bytes, type BatchLimits } from './batching.js';
 import { DisconnectedError, ValidationError } from './errors.js';
 import type { Logger } from './logs.js';
+import { redactText } from './redact.js';
 import type { RateLimit } from './options.js';
 import type { RetryPolicy } from './retry.js';
 import type { EnqueueOutcome, LeasedMessage, OutboundMessage, QueueStore, StoredMessage } from './store.js';
@@ -339,6 +340,8 @@ export class DeliveryQueue {
         acks.push(message);
         return;
       }
+      // The error lands in the store and in dead-letter listings, so it is redacted once here.
+      result.error = redactText(result.error);
       const blockedAsAmbiguous = result.ambiguous === true && this.destination.retryAmbiguous?.(message) === false;
       if (result.retryable && !blockedAsAmbiguous && retry.canRetry(message.attempts)) {
         const at = Math.max(now() + retry.delayMs(message.attempts, requested), startedAt + 1);

@@ -39,8 +39,8 @@ const TEXT_PATTERNS: Array<[RegExp, string]> = [
 /** Replaces every registered secret value and every known secret shape in `text`. */
 export function redactText(text: string): string {
   let out = text;
-  if (secretValuePattern) out = out.replace(secretValuePattern, REDACTED);
   for (const [pattern, replacement] of TEXT_PATTERNS) out = out.replace(pattern, replacement);
+  if (secretValuePattern) out = out.replace(secretValuePattern, REDACTED);
   return out;
 }
 
