@@ -110,6 +110,7 @@ const RESPONSE_LOG_LIMIT = 4096;
 export class DeliveryQueue {
   private readonly requests: PQueue;
   private running: Promise<DeliveryReport> | undefined;
+  private followUp: Promise<DeliveryReport> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
 
@@ -198,11 +199,20 @@ export class DeliveryQueue {
   }
 
   /**
-   * Delivers every message due now: new ones and retries whose time has come. Concurrent calls
-   * share one run. Resolves with what was done; never rejects for delivery failures.
+   * Delivers every message due now: new ones and retries whose time has come. A call made while a
+   * flush runs waits for it and then runs once more (callers arriving meanwhile share that run), so
+   * whatever was enqueued before the call is attempted when it resolves. Resolves with what was
+   * done; never rejects for delivery failures.
    */
   flush(): Promise<DeliveryReport> {
-    this.running ??= this.deliverDue().finally(() => {
+    if (this.running) {
+      this.followUp ??= this.running.then(() => {
+        this.followUp = undefined;
+        return this.flush();
+      });
+      return this.followUp;
+    }
+    this.running = this.deliverDue().finally(() => {
       this.running = undefined;
     });
     return this.running;

@@ -145,3 +145,39 @@ describe('DeliveryQueue retries', () => {
     expect(peak).toBe(2);
   });
 });
+
+describe('DeliveryQueue flush scheduling and rate', () => {
+  it('runs once more for a flush called during a flush, so later messages are not left behind', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const transport = async () => {
+      calls += 1;
+      if (calls === 1) await gate;
+      return { status: 200, headers: {}, body: '', durationMs: 1 };
+    };
+    const { queue, add } = toyQueue({ transport });
+    await add('first');
+    const firstFlush = queue.flush();
+    await new Promise((r) => setTimeout(r, 5));
+    await add('second');
+    const secondFlush = queue.flush();
+    const thirdFlush = queue.flush();
+    release();
+    expect(await firstFlush).toMatchObject({ delivered: 1 });
+    expect(await secondFlush).toMatchObject({ delivered: 1 });
+    expect(thirdFlush).toBe(secondFlush);
+  });
+
+  it('keeps to the rate limit: never more than `requests` starts in any window', async () => {
+    const starts: number[] = [];
+    const transport = async () => {
+      starts.push(performance.now());
+      return { status: 200, headers: {}, body: '', durationMs: 1 };
+    };
+    const { queue, add } = toyQueue({ transport, concurrency: 8, rateLimit: { requests: 2, intervalMs: 50 } });
+    for (let i = 0; i < 18; i++) await add(`m${i}`);
+    expect(await queue.flush()).toMatchObject({ delivered: 18, requests: 6 });
+    for (let i = 2; i < starts.length; i++) expect(starts[i]! - starts[i - 2]!).toBeGreaterThanOrEqual(45);
+  });
+});
