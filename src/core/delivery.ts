@@ -49,6 +49,11 @@ export interface Destination {
    */
   retryAfterHeaders?: readonly string[];
   /**
+   * HTTP statuses whose `retryAfterHeaders` are honoured, for vendors that send a rate-limit reset
+   * header on every answer (Braze). Default: every status.
+   */
+  retryAfterStatuses?: readonly number[];
+  /**
    * Whether a message whose outcome is unknown may be retried. Default: always, which suits
    * destinations that deduplicate.
    */
@@ -341,9 +346,11 @@ export class DeliveryQueue {
     const acks: LeasedMessage[] = [];
     const retries: Array<LeasedMessage & { at: number; error: string }> = [];
     const deads: Array<LeasedMessage & { error: string; now: number }> = [];
-    const requested = response
-      ? retry.retryAfterMs(response.headers, this.destination.retryAfterHeaders ?? ['retry-after'], now())
-      : undefined;
+    const requested =
+      response && (this.destination.retryAfterStatuses?.includes(response.status) ?? true)
+        ? retry.retryAfterMs(response.headers, this.destination.retryAfterHeaders ?? ['retry-after'], now())
+        : undefined;
+    const retryTimes = new Map<number, number>();
     batch.forEach((message, i) => {
       const result = results[i] ?? { ok: false, retryable: false, error: 'no result for this item' };
       if (result.ok) {
@@ -354,7 +361,13 @@ export class DeliveryQueue {
       result.error = redactText(result.error);
       const blockedAsAmbiguous = result.ambiguous === true && this.destination.retryAmbiguous?.(message) === false;
       if (result.retryable && !blockedAsAmbiguous && retry.canRetry(message.attempts)) {
-        const at = Math.max(now() + retry.delayMs(message.attempts, requested), startedAt + 1);
+        // One retry time per request and attempt count: a failed batch is retried together, in as
+        // few requests as before, not scattered by per-message jitter and clock reads.
+        let at = retryTimes.get(message.attempts);
+        if (at === undefined) {
+          at = Math.max(now() + retry.delayMs(message.attempts, requested), startedAt + 1);
+          retryTimes.set(message.attempts, at);
+        }
         retries.push({ ...message, at, error: result.error });
       } else {
         const error = blockedAsAmbiguous

@@ -1,4 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+// One-shot `crypto.hash` (Node 20.12+) is several times faster than createHash().update().digest()
+// for short inputs, and stableId runs once per outbound message; older Node 20 falls back.
+const sha256 = (text: string): string =>
+  typeof crypto.hash === 'function' ? crypto.hash('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 
 /**
  * A deterministic ID from its parts: the same parts always give the same ID, so every retry and
@@ -6,17 +11,19 @@ import { createHash, randomUUID } from 'node:crypto';
  * SHA-256 based) because several destinations expect UUID-shaped IDs.
  */
 export function stableId(...parts: Array<string | number>): string {
-  const hex = createHash('sha256').update(parts.map(String).join('\u001f')).digest('hex');
+  const hex = sha256(parts.map(String).join('\u001f'));
   const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  // join() builds one flat string; a template literal would leave a rope of slices that every Map
+  // lookup, hash and retained log record pays for again.
+  return [hex.slice(0, 8), hex.slice(8, 12), `5${hex.slice(13, 16)}`, `${variant}${hex.slice(17, 20)}`, hex.slice(20, 32)].join('-');
 }
 
 /** A SHA-256 hex digest of `text`, for deriving keys from bodies that carry no ID of their own. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return sha256(text);
 }
 
 /** A random UUID, for records that need a unique ID and no idempotency. */
 export function randomId(): string {
-  return randomUUID();
+  return crypto.randomUUID();
 }

@@ -88,12 +88,36 @@ export async function readBodyText(request: Request, options: InboundGuardOption
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (declared > max) throw tooLarge(max);
-  const type = (request.headers.get('content-type') ?? '').toLowerCase();
+  assertJsonContentType(request.headers.get('content-type'));
+  const buffer = await readLimited(request, max);
+  return new TextDecoder().decode(buffer);
+}
+
+/**
+ * Throws {@link InboundError} 415 `unsupported_media_type` unless `contentType` is JSON
+ * (`application/json` or `application/<something>+json`, any parameters).
+ */
+export function assertJsonContentType(contentType: string | null | undefined): void {
+  const type = (contentType ?? '').toLowerCase();
   if (!/^application\/([\w.+-]*\+)?json\b/.test(type.trim())) {
     throw new InboundError(415, 'unsupported_media_type', `expected Content-Type application/json, received ${type ? `'${type.slice(0, 80)}'` : 'none'}`);
   }
-  const buffer = await readLimited(request, max);
-  return new TextDecoder().decode(buffer);
+}
+
+/**
+ * {@link readBodyText} for a body that is already buffered (as `toNodeListener` hands it to a
+ * handler's Node fast path): 413 when larger than allowed, 415 when not JSON. Throws
+ * {@link InboundError}.
+ */
+export function readBufferedBodyText(
+  body: Uint8Array | undefined,
+  contentType: string | null | undefined,
+  options: InboundGuardOptions = {},
+): string {
+  const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (body && body.byteLength > max) throw tooLarge(max);
+  assertJsonContentType(contentType);
+  return body ? new TextDecoder().decode(body) : '';
 }
 
 /** Parses JSON text, or throws {@link InboundError} 400 `invalid_json` with the parser's reason. */

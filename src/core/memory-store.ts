@@ -16,7 +16,11 @@ interface Held extends StoredMessage {
 interface Scheduled {
   at: number;
   id: string;
+  /** Scheduling order: messages due at the same time come back in the order they were scheduled. */
+  seq: number;
 }
+
+let scheduledSeq = 0;
 
 class ConnectorQueue {
   readonly messages = new Map<string, Held>();
@@ -34,7 +38,7 @@ class ConnectorQueue {
     if (message.nextAttemptAt <= now) {
       this.ready.set(message.id, true);
     } else {
-      heapPush(this.scheduled, { at: message.nextAttemptAt, id: message.id });
+      heapPush(this.scheduled, { at: message.nextAttemptAt, id: message.id, seq: scheduledSeq++ });
     }
   }
 
@@ -83,8 +87,8 @@ class ConnectorQueue {
     const message = this.leased.get(ref.id);
     if (!message || message.leaseToken !== ref.leaseToken) return undefined;
     this.leased.delete(ref.id);
-    delete message.leaseToken;
-    delete message.leaseUntil;
+    message.leaseToken = undefined;
+    message.leaseUntil = undefined;
     return message;
   }
 }
@@ -113,7 +117,7 @@ export class MemoryStore implements QueueStore {
           if (older?.state === 'pending') queue.remove(older);
         }
       }
-      const held: Held = { ...message, attempts: 0, nextAttemptAt: message.createdAt, state: 'pending' };
+      const held = holdNew(message);
       queue.messages.set(held.id, held);
       queue.keyed(held);
       queue.ready.set(held.id, true);
@@ -127,8 +131,8 @@ export class MemoryStore implements QueueStore {
     for (const [id, message] of queue.leased) {
       if ((message.leaseUntil ?? 0) <= now) {
         queue.leased.delete(id);
-        delete message.leaseToken;
-        delete message.leaseUntil;
+        message.leaseToken = undefined;
+        message.leaseUntil = undefined;
         queue.schedule(message, now);
       }
     }
@@ -153,7 +157,7 @@ export class MemoryStore implements QueueStore {
       message.leaseToken = leaseToken;
       message.leaseUntil = now + options.leaseMs;
       queue.leased.set(id, message);
-      out.push({ ...message, leaseToken });
+      out.push(leasedCopy(message, leaseToken));
     }
     return out;
   }
@@ -221,7 +225,7 @@ export class MemoryStore implements QueueStore {
       }
       message.attempts = 0;
       message.nextAttemptAt = now;
-      delete message.deadAt;
+      message.deadAt = undefined;
       queue.keyed(message);
       queue.schedule(message, now);
       moved.push(id);
@@ -230,9 +234,54 @@ export class MemoryStore implements QueueStore {
   }
 }
 
+// Explicit literals with one fixed shape: spreading messages of varying shapes (optional
+// `coalesceKey`, `lastError`, …) sent V8 to its slow generic copy on every enqueue and lease.
+function holdNew(message: OutboundMessage): Held {
+  return {
+    id: message.id,
+    connector: message.connector,
+    kind: message.kind,
+    customerId: message.customerId,
+    body: message.body,
+    bytes: message.bytes,
+    coalesceKey: message.coalesceKey,
+    createdAt: message.createdAt,
+    attempts: 0,
+    nextAttemptAt: message.createdAt,
+    lastError: undefined,
+    state: 'pending',
+    deadAt: undefined,
+    leaseToken: undefined,
+    leaseUntil: undefined,
+  };
+}
+
+function leasedCopy(message: Held, leaseToken: string): LeasedMessage {
+  const copy = snapshot(message) as LeasedMessage;
+  copy.leaseToken = leaseToken;
+  return copy;
+}
+
 function snapshot(message: Held): StoredMessage {
-  const { leaseToken: _token, leaseUntil: _until, ...rest } = message;
-  return { ...rest };
+  return {
+    id: message.id,
+    connector: message.connector,
+    kind: message.kind,
+    customerId: message.customerId,
+    body: message.body,
+    bytes: message.bytes,
+    coalesceKey: message.coalesceKey,
+    createdAt: message.createdAt,
+    attempts: message.attempts,
+    nextAttemptAt: message.nextAttemptAt,
+    lastError: message.lastError,
+    state: message.state,
+    deadAt: message.deadAt,
+  };
+}
+
+function earlier(a: Scheduled, b: Scheduled): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
 function heapPush(heap: Scheduled[], item: Scheduled): void {
@@ -240,7 +289,7 @@ function heapPush(heap: Scheduled[], item: Scheduled): void {
   let i = heap.length - 1;
   while (i > 0) {
     const parent = (i - 1) >> 1;
-    if (heap[parent]!.at <= heap[i]!.at) break;
+    if (!earlier(heap[i]!, heap[parent]!)) break;
     [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
     i = parent;
   }
@@ -256,8 +305,8 @@ function heapPop(heap: Scheduled[]): Scheduled | undefined {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < heap.length && heap[l]!.at < heap[m]!.at) m = l;
-      if (r < heap.length && heap[r]!.at < heap[m]!.at) m = r;
+      if (l < heap.length && earlier(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && earlier(heap[r]!, heap[m]!)) m = r;
       if (m === i) break;
       [heap[m], heap[i]] = [heap[i]!, heap[m]!];
       i = m;

@@ -1,7 +1,42 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 /** A web-standard inbound handler, as every inbound connector's `fetch` is. */
 export type FetchHandler = (request: Request) => Promise<Response>;
+
+/** A request as {@link toNodeListener} buffered it, for a {@link NodeFastPath}. */
+export interface BufferedRequest {
+  /** HTTP method. */
+  method: string;
+  /** Path and query as received (Express: `originalUrl`). */
+  url: string;
+  /** Node's headers (lower-case names). */
+  headers: IncomingHttpHeaders;
+  /** The body (cut one byte past `maxBodyBytes`), absent for GET and HEAD. */
+  body: Uint8Array | undefined;
+}
+
+/** What a {@link NodeFastPath} answers. */
+export interface BufferedResponse {
+  /** HTTP status. */
+  status: number;
+  /** Response headers. */
+  headers: Record<string, string>;
+  /** Response body. */
+  body: string;
+}
+
+/**
+ * The same handler as a connector's `fetch`, serving a buffered Node request directly: building a
+ * web `Request` and `Response` per call costs more than a small handler itself. It must answer
+ * exactly as `fetch` would (same guards, statuses, bodies and log records) and never reject.
+ */
+export type NodeFastPath = (request: BufferedRequest) => Promise<BufferedResponse>;
+
+/**
+ * A `fetch` handler may carry its {@link NodeFastPath} under this key; {@link toNodeListener} then
+ * uses it instead of building a web `Request`. Other runtimes keep calling `fetch`.
+ */
+export const NODE_FAST_PATH: unique symbol = Symbol.for('loyalty-cdp.node-fast-path');
 
 /** Options of {@link toNodeListener}. */
 export interface NodeListenerOptions {
@@ -18,7 +53,8 @@ type ExpressLikeRequest = IncomingMessage & { body?: unknown; originalUrl?: stri
 /**
  * Adapts a web `fetch(request)` handler to Node's `http` server and to Express (mount it before any
  * body parser, or with `express.raw({ type: 'application/json' })`, so signatures can be checked
- * against the raw body). A handler failure never escapes: the client gets a 500 JSON error.
+ * against the raw body). A handler failure never escapes: the client gets a 500 JSON error. A handler
+ * carrying a {@link NODE_FAST_PATH} is served through it, without building web `Request`/`Response`s.
  *
  * @example
  * ```ts
@@ -31,9 +67,28 @@ export function toNodeListener(
   options: NodeListenerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void {
   const max = options.maxBodyBytes ?? 1024 * 1024;
+  const fast = (handler as FetchHandler & { [NODE_FAST_PATH]?: unknown })[NODE_FAST_PATH];
+  if (typeof fast === 'function') {
+    return (req, res) => {
+      void serveBuffered(fast as NodeFastPath, req as ExpressLikeRequest, res, max);
+    };
+  }
   return (req, res) => {
     void serve(handler, req as ExpressLikeRequest, res, max);
   };
+}
+
+async function serveBuffered(fast: NodeFastPath, req: ExpressLikeRequest, res: ServerResponse, max: number): Promise<void> {
+  try {
+    const method = req.method ?? 'GET';
+    const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, max);
+    const answer = await fast({ method, url: req.originalUrl ?? req.url ?? '/', headers: req.headers, body });
+    const payload = Buffer.from(answer.body);
+    res.writeHead(answer.status, { ...answer.headers, 'content-length': String(payload.byteLength) });
+    res.end(payload);
+  } catch (error) {
+    fail(res, error);
+  }
 }
 
 async function serve(handler: FetchHandler, req: ExpressLikeRequest, res: ServerResponse, max: number): Promise<void> {
@@ -60,14 +115,18 @@ async function serve(handler: FetchHandler, req: ExpressLikeRequest, res: Server
     res.writeHead(response.status, out);
     res.end(payload);
   } catch (error) {
-    if (res.headersSent) {
-      res.destroy(error instanceof Error ? error : undefined);
-      return;
-    }
-    const payload = JSON.stringify({ error: { code: 'internal_error', message: 'the handler failed' } });
-    res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(payload);
+    fail(res, error);
   }
+}
+
+function fail(res: ServerResponse, error: unknown): void {
+  if (res.headersSent) {
+    res.destroy(error instanceof Error ? error : undefined);
+    return;
+  }
+  const payload = JSON.stringify({ error: { code: 'internal_error', message: 'the handler failed' } });
+  res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(payload);
 }
 
 function readBody(req: ExpressLikeRequest, max: number): Promise<Uint8Array> {
