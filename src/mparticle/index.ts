@@ -3,4 +3,9 @@
  * audiences from mParticle into the loyalty engine).
  * @packageDocumentation
  */
-export {};
+export * from './feed.js';
+export * from './mapping.js';
+export * from './schemas.js';
+export * from './destination.js';
+export * from './resend-queue.js';
+export * from './inbound/index.js';
