@@ -1,11 +1,12 @@
 import type { EnqueueResult, OutboundConnector } from '../core/connector.js';
-import { DeliveryQueue, type DeliveryReport } from '../core/delivery.js';
+import { QueuedConnector, toEnqueueResult } from '../core/queued-connector.js';
+import { DeliveryQueue } from '../core/delivery.js';
 import { randomId, stableId } from '../core/ids.js';
 import type { LogSink } from '../core/logs.js';
 import type { Customer, LoyaltyEvent } from '../core/model.js';
 import { resolveDelivery, type RateLimit } from '../core/options.js';
 import { registerSecret } from '../core/redact.js';
-import type { EnqueueOutcome, OutboundMessage, StoredMessage } from '../core/store.js';
+import type { OutboundMessage } from '../core/store.js';
 import { checkBrazeCredentials } from './credentials.js';
 import { brazeDestination, type BrazeMessageKind } from './destination.js';
 import {
@@ -43,11 +44,12 @@ export const BRAZE_DEFAULT_RATE_LIMIT: Readonly<RateLimit> = { requests: 3_000, 
  * await braze.flush();
  * ```
  */
-export class BrazeSync implements OutboundConnector {
+export class BrazeSync extends QueuedConnector implements OutboundConnector {
   /** Where this connector's log records go (a `MemoryLogStore` unless `logSink` was given). */
   readonly logSink: LogSink;
   private readonly options: ResolvedBrazeSyncOptions;
-  private readonly queue: DeliveryQueue;
+  /** The delivery queue. */
+  protected readonly queue: DeliveryQueue;
   private readonly settings: ReturnType<typeof resolveDelivery>['settings'];
 
   /**
@@ -55,6 +57,7 @@ export class BrazeSync implements OutboundConnector {
    * {@link BrazeSyncOptions}); the message names the option and never contains the API key.
    */
   constructor(options: BrazeSyncOptions) {
+    super();
     // Registered before validation, so that not even a validation message can carry it.
     if (typeof (options as { apiKey?: unknown } | undefined)?.apiKey === 'string') registerSecret(options.apiKey);
     const { resolved, delivery } = parseBrazeSyncOptions(options);
@@ -110,7 +113,7 @@ export class BrazeSync implements OutboundConnector {
       return object ? [this.message('attributes', object.external_id, object, { coalesceKey: `${object.external_id}\u001fprofile` })] : [];
     });
     if (messages.length === 0) return skipped('no mapped field has a value');
-    return result(outcomes, messages);
+    return toEnqueueResult(outcomes, messages);
   }
 
   /**
@@ -131,7 +134,7 @@ export class BrazeSync implements OutboundConnector {
       return [this.message('attributes', object.external_id, object, { coalesceKey: `${object.external_id}\u001fsync\u001f${names.join('\u001f')}` })];
     });
     if (messages.length === 0) return skipped('no attribute has a value');
-    return result(outcomes, messages);
+    return toEnqueueResult(outcomes, messages);
   }
 
   /**
@@ -163,43 +166,15 @@ export class BrazeSync implements OutboundConnector {
       }
       return out;
     });
-    return result(outcomes, messages);
-  }
-
-  /**
-   * Delivers every message due now: new ones and retries whose time has come.
-   * Never rejects for delivery failures; see the report, the logs and {@link BrazeSync.deadLetters}.
-   */
-  flush(): Promise<DeliveryReport> {
-    return this.queue.flush();
-  }
-
-  /** Flushes until nothing is pending (waiting for scheduled retries) or `timeoutMs` has passed. */
-  drain(timeoutMs?: number): Promise<DeliveryReport> {
-    return this.queue.drain(timeoutMs);
-  }
-
-  /** Stops auto-flush, delivers what is due and refuses further calls. */
-  close(): Promise<DeliveryReport> {
-    return this.queue.close();
-  }
-
-  /** Messages that exhausted their retries or failed permanently, oldest first. */
-  deadLetters(limit?: number): Promise<StoredMessage[]> {
-    return this.queue.deadLetters(limit);
-  }
-
-  /** Messages waiting for delivery or a retry, soonest first. */
-  pending(limit?: number): Promise<StoredMessage[]> {
-    return this.queue.pending(limit);
+    return toEnqueueResult(outcomes, messages);
   }
 
   /**
    * Puts dead letters back in the queue unchanged; `flush()` sends them. Braze has no idempotency
    * key: replaying an event or purchase that Braze did store records it twice.
    */
-  replay(ids: readonly string[] | 'all' = 'all'): Promise<string[]> {
-    return this.queue.replay(ids);
+  override replay(ids: readonly string[] | 'all' = 'all'): Promise<string[]> {
+    return super.replay(ids);
   }
 
   private message(
@@ -218,10 +193,4 @@ function skipped(reason: string): EnqueueResult {
   return { status: 'skipped', messageIds: [], reason };
 }
 
-function result(outcomes: readonly EnqueueOutcome[], messages: readonly OutboundMessage[]): EnqueueResult {
-  return {
-    status: outcomes.some((o) => o === 'queued') ? 'queued' : 'duplicate',
-    messageIds: messages.map((m) => m.id),
-  };
-}
 

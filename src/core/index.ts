@@ -19,3 +19,4 @@ export * from './inbound.js';
 export * from './node-adapter.js';
 export * from './dedupe-store.js';
 export * from './mapping-kit.js';
+export * from './queued-connector.js';

@@ -1,11 +1,12 @@
 import type { EnqueueResult, OutboundConnector } from '../../core/connector.js';
-import { DeliveryQueue, type DeliveryReport } from '../../core/delivery.js';
+import { QueuedConnector, toEnqueueResult } from '../../core/queued-connector.js';
+import { DeliveryQueue } from '../../core/delivery.js';
 import { ValidationError } from '../../core/errors.js';
 import type { LogSink } from '../../core/logs.js';
 import type { Customer, LoyaltyEvent } from '../../core/model.js';
 import { parseOptions, resolveDelivery } from '../../core/options.js';
 import { registerSecret } from '../../core/redact.js';
-import type { OutboundMessage, StoredMessage } from '../../core/store.js';
+import type { OutboundMessage } from '../../core/store.js';
 import { SEGMENT_RATE_LIMIT, segmentBatchUrl, segmentDestination } from './destination.js';
 import { isEventSynced, resolveIntegrations, toIdentifyCall, toTrackCall } from './mapping.js';
 import { segmentOutboundOptionsSchema, type SegmentCall, type SegmentMappingOptions, type SegmentOutboundOptions } from './schemas.js';
@@ -33,12 +34,13 @@ export interface ProfileUpdateOptions {
  * await segment.flush();
  * ```
  */
-export class SegmentOutbound implements OutboundConnector {
+export class SegmentOutbound extends QueuedConnector implements OutboundConnector {
   /** Where this connector's log records go (a `MemoryLogStore` unless `logSink` was given). */
   readonly logSink: LogSink;
   /** The `/v1/batch` URL requests go to. */
   readonly url: string;
-  private readonly queue: DeliveryQueue;
+  /** The delivery queue. */
+  protected readonly queue: DeliveryQueue;
   private readonly mapping: SegmentMappingOptions;
   private readonly now: () => number;
 
@@ -47,6 +49,7 @@ export class SegmentOutbound implements OutboundConnector {
    * (the write key's value is never part of the message).
    */
   constructor(options: SegmentOutboundOptions) {
+    super();
     // Registered before parsing so that not even a parse error can echo it.
     if (typeof (options as { writeKey?: unknown } | undefined)?.writeKey === 'string') registerSecret(options.writeKey);
     // The schema checks the store, sink and transport by shape only; the interface types them.
@@ -81,7 +84,7 @@ export class SegmentOutbound implements OutboundConnector {
       { kind: 'track', customerId: customer.id, identifier: event.id },
       () => [this.toMessage(toTrackCall(customer, event, this.mapping))],
     );
-    return result(outcomes, messages);
+    return toEnqueueResult(outcomes, messages);
   }
 
   /**
@@ -113,40 +116,7 @@ export class SegmentOutbound implements OutboundConnector {
         reason: changedFields ? 'none of the changed fields is in customerFields' : 'the customer has none of the customerFields',
       };
     }
-    return result(outcomes, messages);
-  }
-
-  /** Delivers everything due now: new messages and retries whose time has come. Never rejects for delivery failures. */
-  flush(): Promise<DeliveryReport> {
-    return this.queue.flush();
-  }
-
-  /** Flushes until nothing is pending (waiting out scheduled retries) or `timeoutMs` has passed. */
-  drain(timeoutMs?: number): Promise<DeliveryReport> {
-    return this.queue.drain(timeoutMs);
-  }
-
-  /** Stops auto-flush, delivers what is due, and refuses further calls. */
-  close(): Promise<DeliveryReport> {
-    return this.queue.close();
-  }
-
-  /** Messages that failed permanently or exhausted their retries, oldest first. */
-  deadLetters(limit?: number): Promise<StoredMessage[]> {
-    return this.queue.deadLetters(limit);
-  }
-
-  /** Messages waiting for delivery or a retry, soonest first. */
-  pending(limit?: number): Promise<StoredMessage[]> {
-    return this.queue.pending(limit);
-  }
-
-  /**
-   * Puts dead letters back in the queue unchanged (same `messageId`, so Segment keeps one copy if
-   * an earlier attempt did arrive). Returns the IDs moved; `flush()` sends them.
-   */
-  replay(ids?: readonly string[] | 'all'): Promise<string[]> {
-    return this.queue.replay(ids);
+    return toEnqueueResult(outcomes, messages);
   }
 
   private toMessage(call: SegmentCall, coalesceKey?: string): OutboundMessage {
@@ -169,6 +139,3 @@ export class SegmentOutbound implements OutboundConnector {
   }
 }
 
-function result(outcomes: readonly string[], messages: readonly OutboundMessage[]): EnqueueResult {
-  return { status: outcomes.every((o) => o === 'duplicate') ? 'duplicate' : 'queued', messageIds: messages.map((m) => m.id) };
-}
