@@ -1,6 +1,7 @@
 import { LoyaltyCdpError } from './errors.js';
 import { randomId } from './ids.js';
 import type { IncomingErrorSource, Logger } from './logs.js';
+import type { BufferedRequest, BufferedResponse } from './node-adapter.js';
 
 /** The JSON body of every error answer: `{ "error": { "code", "message", "details"? } }`. */
 export interface ErrorBody {
@@ -66,18 +67,28 @@ export interface InboundGuardOptions {
 /** Default inbound body limit: 1 MB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** A JSON answer. */
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    headers: { 'content-type': JSON_CONTENT_TYPE, ...headers },
   });
+}
+
+/** {@link jsonResponse} for a handler's Node fast path: the same answer, without a web `Response`. */
+export function bufferedJsonResponse(status: number, body: unknown): BufferedResponse {
+  return { status, headers: { 'content-type': JSON_CONTENT_TYPE }, body: JSON.stringify(body) };
 }
 
 /** A JSON error answer in the shared `{ error: { code, message, details? } }` shape. */
 export function errorResponse(status: number, code: string, message: string, details?: unknown): Response {
-  const body: ErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }) } };
-  return jsonResponse(status, body);
+  return jsonResponse(status, errorBody(code, message, details));
+}
+
+function errorBody(code: string, message: string, details: unknown): ErrorBody {
+  return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
 
 /**
@@ -164,39 +175,185 @@ function tooLarge(max: number): InboundError {
   return new InboundError(413, 'payload_too_large', `request body is larger than ${max} bytes`);
 }
 
+/** Incoming-error records keep at most this much of the payload. */
+const MAX_LOGGED_PAYLOAD = 64 * 1024;
+
+/** Who answers an inbound request, as the guard needs it for the incoming-error log. */
+export interface InboundContext {
+  /** The connector name on log records, e.g. `segment-inbound`. */
+  connector: string;
+  /** Where the incoming-error records go. */
+  logger: Logger;
+  /** Clock in epoch milliseconds. */
+  now: () => number;
+}
+
+/** An answer before it is written out: an HTTP status and a JSON body. */
+export interface InboundAnswer<Body = unknown> {
+  /** HTTP status. */
+  status: number;
+  /** The JSON body. */
+  body: Body;
+}
+
+/**
+ * The parts of an incoming request a handler reads, the same whichever way it came in: a web
+ * `Request` ({@link webView}) or a request `toNodeListener` already buffered ({@link bufferedView}).
+ */
+export interface IncomingView {
+  /** HTTP method. */
+  readonly method: string;
+  /** The URL as received: absolute for a web `Request`, the request target (`/v1/batch?x=1`) for a buffered one. */
+  readonly url: string;
+  /** The path of {@link IncomingView.url}, without query or fragment (`''` when it cannot be parsed). */
+  readonly path: string;
+  /** Reads one header by its lower-case name. */
+  header(name: string): string | undefined;
+  /**
+   * The body as text, under the shared guards: {@link InboundError} 413 when larger than
+   * `maxBodyBytes`, 415 when not declared JSON.
+   */
+  text(maxBodyBytes: number): Promise<string> | string;
+}
+
+/** A web `Request` as an {@link IncomingView}. */
+export function webView(request: Request): IncomingView {
+  return {
+    method: request.method,
+    url: request.url,
+    get path() {
+      return pathOf(request.url);
+    },
+    header: (name) => request.headers.get(name) ?? undefined,
+    text: (maxBodyBytes) => readBodyText(request, { maxBodyBytes }),
+  };
+}
+
+/** A request buffered by `toNodeListener` (its `NODE_FAST_PATH` argument) as an {@link IncomingView}. */
+export function bufferedView(request: BufferedRequest): IncomingView {
+  // Node already lower-cases header names, so a plain lookup is enough on this hot path.
+  const header = (name: string): string | undefined => {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
+  return {
+    method: request.method,
+    url: request.url,
+    get path() {
+      return pathOf(request.url);
+    },
+    header,
+    text: (maxBodyBytes) => readBufferedBodyText(request.body, header('content-type'), { maxBodyBytes }),
+  };
+}
+
+/** The path of an absolute URL or of a request target (`/v1/batch?x=1`). */
+function pathOf(url: string): string {
+  if (url.startsWith('/')) {
+    const end = url.search(/[?#]/);
+    return end < 0 ? url : url.slice(0, end);
+  }
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '';
+  }
+}
+
+/** What a guarded handler may tell the guard about its request, for the incoming-error log. */
+export interface InboundState {
+  /** When the request arrived, epoch milliseconds. */
+  receivedAt: number;
+  /** The request ID to log, when the handler knows a better one than `x-request-id` (mParticle's message ID). */
+  requestId?: string;
+  /**
+   * The body to log with a failure. Set it only once the body may be kept: an unauthenticated
+   * stranger must not be able to write into the log.
+   */
+  raw?: string;
+}
+
+/**
+ * Runs `work` so that no input can escape as an exception: an {@link InboundError} becomes its
+ * JSON error answer, anything else a 500 `internal_error`; both are written to the incoming-error
+ * log (see {@link recordInboundFailure}). Only the request's headers are read, so a caller without a
+ * whole {@link IncomingView} may pass just `{ header }`.
+ *
+ * @typeParam A - The answers `work` gives.
+ */
+export function guardInbound<A extends InboundAnswer>(
+  context: InboundContext,
+  view: Pick<IncomingView, 'header'>,
+  work: (state: InboundState) => Promise<A>,
+): Promise<A | InboundAnswer<ErrorBody>> {
+  return guard<A | InboundAnswer<ErrorBody>>(context, view, work, (failure) => failure);
+}
+
+/**
+ * Turns whatever a handler threw into an {@link InboundError} (anything else becomes a 500
+ * `internal_error` from `engine-processing`) and writes it to the incoming-error log with the
+ * request ID (`state.requestId`, else `x-request-id`, else a random one), the request time and the
+ * payload (`state.raw`, cut to 64 KiB).
+ */
+export function recordInboundFailure(
+  context: InboundContext,
+  view: Pick<IncomingView, 'header'>,
+  state: InboundState,
+  error: unknown,
+): InboundError {
+  const inbound = toInboundError(error);
+  context.logger.write({
+    kind: 'incoming-error',
+    connector: context.connector,
+    requestId: state.requestId ?? view.header('x-request-id') ?? randomId(),
+    errorCode: inbound.errorCode,
+    message: inbound.message,
+    source: inbound.source,
+    createdAt: new Date(state.receivedAt).toISOString(),
+    ...(state.raw === undefined ? {} : { payload: state.raw.slice(0, MAX_LOGGED_PAYLOAD) }),
+  });
+  return inbound;
+}
+
+function toInboundError(error: unknown): InboundError {
+  if (error instanceof InboundError) return error;
+  return new InboundError(500, 'internal_error', `unexpected failure: ${error instanceof Error ? error.message : String(error)}`, {
+    source: 'engine-processing',
+  });
+}
+
 /**
  * Runs an inbound handler body so that no input can crash the host: an {@link InboundError}
  * becomes its JSON error answer, anything else a 500 `internal_error`; both are written to the
- * incoming-error log with the request time and the (redacted) payload.
+ * incoming-error log with the request time and the (redacted) payload. {@link guardInbound} for a
+ * handler that answers with a web `Response`.
  */
-export async function handleInbound(
-  context: { connector: string; logger: Logger; now: () => number },
+export function handleInbound(
+  context: InboundContext,
   request: Request,
   handler: (state: { receivedAt: number; requestId: string; raw?: string }) => Promise<Response>,
 ): Promise<Response> {
-  const state: { receivedAt: number; requestId: string; raw?: string } = {
-    receivedAt: context.now(),
-    requestId: request.headers.get('x-request-id') ?? randomId(),
-  };
+  const view = webView(request);
+  return guard(context, view, (state) => handler(withRequestId(state, view)), (failure) => jsonResponse(failure.status, failure.body));
+}
+
+/** `handleInbound`'s handlers are promised a request ID before they start. */
+function withRequestId(state: InboundState, view: IncomingView): InboundState & { requestId: string } {
+  return Object.assign(state, { requestId: state.requestId ?? view.header('x-request-id') ?? randomId() });
+}
+
+/** The one guard behind {@link guardInbound} and {@link handleInbound}; `answer` shapes the error answer. */
+async function guard<T>(
+  context: InboundContext,
+  view: Pick<IncomingView, 'header'>,
+  work: (state: InboundState) => Promise<T>,
+  answer: (failure: InboundAnswer<ErrorBody>) => T,
+): Promise<T> {
+  const state: InboundState = { receivedAt: context.now() };
   try {
-    return await handler(state);
+    return await work(state);
   } catch (error) {
-    const inbound =
-      error instanceof InboundError
-        ? error
-        : new InboundError(500, 'internal_error', `unexpected failure: ${error instanceof Error ? error.message : String(error)}`, {
-            source: 'engine-processing',
-          });
-    context.logger.write({
-      kind: 'incoming-error',
-      connector: context.connector,
-      requestId: state.requestId,
-      errorCode: inbound.errorCode,
-      message: inbound.message,
-      source: inbound.source,
-      createdAt: new Date(state.receivedAt).toISOString(),
-      ...(state.raw === undefined ? {} : { payload: state.raw.slice(0, 64 * 1024) }),
-    });
-    return errorResponse(inbound.status, inbound.errorCode, inbound.message, inbound.details);
+    const inbound = recordInboundFailure(context, view, state, error);
+    return answer({ status: inbound.status, body: errorBody(inbound.errorCode, inbound.message, inbound.details) });
   }
 }

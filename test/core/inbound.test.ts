@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { handleInbound, InboundError, readJsonBody } from '../../src/core/inbound.js';
+import { bufferedView, guardInbound, handleInbound, InboundError, parseJson, readJsonBody, webView, type IncomingView } from '../../src/core/inbound.js';
 import { Logger } from '../../src/core/logs.js';
 import { MemoryLogStore } from '../../src/core/memory-log-store.js';
+import type { BufferedRequest } from '../../src/core/node-adapter.js';
 
 const post = (body: BodyInit | null, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   new Request('http://localhost/hook', { method: 'POST', headers, body });
@@ -73,5 +74,44 @@ describe('inbound guards', () => {
     });
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ error: { code: 'unauthorized', message: 'bad token', details: { header: 'authorization' } } });
+  });
+});
+
+describe('guardInbound through webView and bufferedView', () => {
+  const LIMIT = 64;
+  const cases: Array<{ label: string; headers: Record<string, string>; body: string; status: number; code: string }> = [
+    { label: '413', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'x'.repeat(LIMIT) }), status: 413, code: 'payload_too_large' },
+    { label: '415', headers: { 'content-type': 'text/plain' }, body: '{}', status: 415, code: 'unsupported_media_type' },
+    { label: '400', headers: { 'content-type': 'application/json' }, body: '{"a":', status: 400, code: 'invalid_json' },
+    { label: 'thrown TypeError', headers: { 'content-type': 'application/json' }, body: '{"boom":true}', status: 500, code: 'internal_error' },
+  ];
+
+  /** Guards, reads, keeps the body for the log, then fails on `boom` the way a bug would. */
+  function answer(view: IncomingView, logs: MemoryLogStore) {
+    return guardInbound({ connector: 'echo', logger: new Logger(logs), now: () => 0 }, view, async (state) => {
+      const raw = await view.text(LIMIT);
+      state.raw = raw;
+      const json = parseJson(raw) as { boom?: boolean };
+      if (json.boom) throw new TypeError('boom');
+      return { status: 200, body: { received: json } };
+    });
+  }
+
+  const incomingErrors = (logs: MemoryLogStore) =>
+    logs.query({ kind: 'incoming-error' }).records.map((r) => (r.kind === 'incoming-error' ? [r.requestId, r.errorCode, r.message, r.source, r.createdAt, r.payload] : []));
+
+  it.each(cases)('answers a $label the same either way in, with one incoming-error record each', async ({ headers, body, status, code }) => {
+    const withId = { ...headers, 'x-request-id': 'req-1' };
+    const webLogs = new MemoryLogStore();
+    const bufferedLogs = new MemoryLogStore();
+    const web = await answer(webView(post(body, withId)), webLogs);
+    const buffered: BufferedRequest = { method: 'POST', url: '/hook', headers: withId, body: new TextEncoder().encode(body) };
+    const fast = await answer(bufferedView(buffered), bufferedLogs);
+
+    expect(web).toEqual(fast);
+    expect(web).toMatchObject({ status, body: { error: { code } } });
+    expect(incomingErrors(webLogs)).toHaveLength(1);
+    expect(incomingErrors(webLogs)).toEqual(incomingErrors(bufferedLogs));
+    expect(incomingErrors(webLogs)[0]?.slice(0, 2)).toEqual(['req-1', code]);
   });
 });

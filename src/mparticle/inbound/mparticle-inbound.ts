@@ -2,13 +2,22 @@ import { MemoryDedupeStore, type DedupeStore } from '../../core/dedupe-store.js'
 import type { CustomerLists, LoyaltyEngine } from '../../core/engine.js';
 import { ConfigurationError, type ValidationError } from '../../core/errors.js';
 import { randomId } from '../../core/ids.js';
-import { InboundError, jsonResponse, parseJson } from '../../core/inbound.js';
+import {
+  InboundError,
+  bufferedJsonResponse,
+  bufferedView,
+  guardInbound,
+  jsonResponse,
+  parseJson,
+  webView,
+  type InboundAnswer,
+  type IncomingView,
+} from '../../core/inbound.js';
 import { NODE_FAST_PATH, type BufferedRequest, type BufferedResponse } from '../../core/node-adapter.js';
 import type { Logger } from '../../core/logs.js';
 import { parseOptions } from '../../core/options.js';
 import { registerSecret } from '../../core/redact.js';
 import { TokenCheck } from './auth.js';
-import { bufferedView, guardInbound, webView, type Answer, type IncomingView } from './guard.js';
 import { stringifyForLog } from './json.js';
 import type { FirehoseEnvelope } from './firehose.js';
 import {
@@ -36,8 +45,6 @@ import {
   type ParsedInboundOptions,
 } from './schemas.js';
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
-
 /** The connector name on this direction's log records. */
 export const MPARTICLE_INBOUND_CONNECTOR = 'mparticle-inbound';
 
@@ -53,7 +60,7 @@ export interface MParticleInboundContext {
   now: () => number;
 }
 
-type Handler = (message: FirehoseEnvelope, meta: InboundRequestMeta, raw: string) => Promise<Answer>;
+type Handler = (message: FirehoseEnvelope, meta: InboundRequestMeta, raw: string) => Promise<InboundAnswer>;
 
 /**
  * The inbound half of `MParticleFeed` (mParticle's Output/Event direction): answers mParticle's
@@ -122,12 +129,12 @@ export class MParticleInbound {
     {
       [NODE_FAST_PATH]: async (request: BufferedRequest): Promise<BufferedResponse> => {
         const answer = await this.answer(bufferedView(request));
-        return { status: answer.status, headers: JSON_HEADERS, body: JSON.stringify(answer.body) };
+        return bufferedJsonResponse(answer.status, answer.body);
       },
     },
   );
 
-  private answer(view: IncomingView): Promise<Answer> {
+  private answer(view: IncomingView): Promise<InboundAnswer> {
     return guardInbound({ connector: MPARTICLE_INBOUND_CONNECTOR, logger: this.context.logger, now: this.context.now }, view, async (state) => {
       if (view.method !== 'POST') {
         throw new InboundError(405, 'method_not_allowed', `mParticle posts its requests; received ${view.method}`);
@@ -190,7 +197,7 @@ export class MParticleInbound {
     return this.queue.size();
   }
 
-  private async acceptEvents(message: FirehoseEnvelope, meta: InboundRequestMeta, raw: string): Promise<Answer> {
+  private async acceptEvents(message: FirehoseEnvelope, meta: InboundRequestMeta, raw: string): Promise<InboundAnswer> {
     const invalid = checkEventProcessingRequest(message);
     if (invalid) throw invalidMessage(invalid);
     const events = message.events as unknown[] | undefined;
@@ -217,7 +224,7 @@ export class MParticleInbound {
     return { status: 200, body: toEventProcessingResponse(message, this.context.now(), meta.requestId) };
   }
 
-  private async acceptSubscription(message: FirehoseEnvelope, meta: InboundRequestMeta): Promise<Answer> {
+  private async acceptSubscription(message: FirehoseEnvelope, meta: InboundRequestMeta): Promise<InboundAnswer> {
     if (this.options.trackAudiences) {
       const checked = audienceSubscriptionRequestSchema.safeParse(message);
       if (!checked.success) throw invalidMessage(toValidationError(checked.error.issues[0], 'request', message));
@@ -226,7 +233,7 @@ export class MParticleInbound {
     return { status: 200, body: toAudienceSubscriptionResponse(message, this.context.now(), meta.requestId) };
   }
 
-  private async acceptMembership(message: FirehoseEnvelope, meta: InboundRequestMeta): Promise<Answer> {
+  private async acceptMembership(message: FirehoseEnvelope, meta: InboundRequestMeta): Promise<InboundAnswer> {
     if (this.options.trackAudiences) {
       const checked = audienceMembershipChangeRequestSchema.safeParse(message);
       if (!checked.success) throw invalidMessage(toValidationError(checked.error.issues[0], 'request', message));

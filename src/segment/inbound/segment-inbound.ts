@@ -1,11 +1,23 @@
 import { DEFAULT_DEDUPE_TTL_MS, MemoryDedupeStore, type DedupeStore } from '../../core/dedupe-store.js';
 import { EngineRefusal, type LoyaltyEngine } from '../../core/engine.js';
 import { ValidationError } from '../../core/errors.js';
-import { stableId, sha256Hex, randomId } from '../../core/ids.js';
-import { DEFAULT_MAX_BODY_BYTES, InboundError, handleInbound, jsonResponse, parseJson, readBufferedBodyText, readBodyText, type ErrorBody } from '../../core/inbound.js';
+import { stableId, sha256Hex } from '../../core/ids.js';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  InboundError,
+  bufferedJsonResponse,
+  bufferedView,
+  guardInbound,
+  jsonResponse,
+  parseJson,
+  webView,
+  type InboundContext,
+  type InboundState,
+  type IncomingView,
+} from '../../core/inbound.js';
 import { Logger, type InboundLogRecord, type LogSink } from '../../core/logs.js';
 import { MemoryLogStore } from '../../core/memory-log-store.js';
-import { NODE_FAST_PATH, type BufferedRequest, type BufferedResponse } from '../../core/node-adapter.js';
+import { NODE_FAST_PATH, type BufferedRequest } from '../../core/node-adapter.js';
 import { parseOptions } from '../../core/options.js';
 import { registerSecret } from '../../core/redact.js';
 import { LIBRARY_NAME } from '../../core/version.js';
@@ -42,14 +54,6 @@ export interface SegmentInboundRequest {
   /** The request path; `/v1/track`, `/v1/identify`, … give a single event without `type` its type. */
   path?: string;
 }
-
-interface RequestState {
-  receivedAt: number;
-  header: SegmentHeaderLookup;
-  raw?: string;
-}
-
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
 /** Where an item came from, for its result, dedupe key and log record. */
 interface ItemOrigin {
@@ -105,6 +109,7 @@ export class SegmentInbound {
   private readonly logger: Logger;
   private readonly maxBodyBytes: number;
   private readonly now: () => number;
+  private readonly guardContext: InboundContext;
 
   /**
    * @throws {@link ConfigurationError} naming the option when an option is invalid, when no
@@ -125,9 +130,19 @@ export class SegmentInbound {
     this.sink = parsed.logSink ?? new MemoryLogStore({ now: this.now });
     this.logger = new Logger(this.sink, this.now);
     this.maxBodyBytes = parsed.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.fetch = Object.assign((request: Request) => this.serve(request), {
-      [NODE_FAST_PATH]: (request: BufferedRequest) => this.serveBuffered(request),
-    });
+    this.guardContext = { connector: CONNECTOR, logger: this.logger, now: this.now };
+    this.fetch = Object.assign(
+      async (request: Request) => {
+        const answer = await this.serve(webView(request));
+        return jsonResponse(answer.status, answer.body);
+      },
+      {
+        [NODE_FAST_PATH]: async (request: BufferedRequest) => {
+          const answer = await this.serve(bufferedView(request));
+          return bufferedJsonResponse(answer.status, answer.body);
+        },
+      },
+    );
   }
 
   /** Where log records go (a `MemoryLogStore` unless one was given): query it for the inbound log. */
@@ -145,59 +160,42 @@ export class SegmentInbound {
    * body to answer with. Never rejects: bad input becomes a 4xx answer and a log record.
    */
   async handle(input: SegmentInboundRequest): Promise<SegmentInboundResponse> {
-    return this.guarded(headerLookup(input.headers), input.body, async (state) => {
-      let raw = typeof input.rawBody === 'string' ? input.rawBody : input.rawBody ? new TextDecoder().decode(input.rawBody) : undefined;
-      let body = input.body;
-      if (typeof body === 'string' || body instanceof Uint8Array) {
-        raw ??= typeof body === 'string' ? body : new TextDecoder().decode(body);
-        body = undefined;
+    const header = headerLookup(input.headers);
+    return guardInbound(this.guardContext, { header }, async (state) => {
+      try {
+        return await this.handleInput(input, header, state);
+      } catch (error) {
+        // A body handed over parsed is serialised for the error log only when a request fails.
+        state.raw ??= input.body === undefined ? undefined : serialise(input.body);
+        throw error;
       }
-      if (raw !== undefined) state.raw = raw;
-      if (body === undefined) {
-        if (raw === undefined) throw new InboundError(400, 'invalid_json', 'request body is empty');
-        if (Buffer.byteLength(raw) > this.maxBodyBytes) throw new InboundError(413, 'payload_too_large', `request body is larger than ${this.maxBodyBytes} bytes`);
-        body = parseJson(raw);
-      }
-      return this.process(body, raw, state.header, input.path ?? '');
     });
   }
 
-  private async serve(request: Request): Promise<Response> {
-    return handleInbound({ connector: CONNECTOR, logger: this.logger, now: this.now }, request, async (state) => {
-      if (request.method !== 'POST') throw notAllowed(request.method);
-      const raw = await readBodyText(request, { maxBodyBytes: this.maxBodyBytes });
-      state.raw = raw;
-      const body = parseJson(raw);
-      const headers = request.headers;
-      const answer = await this.process(body, raw, (name) => headers.get(name) ?? undefined, pathOf(request.url));
-      return jsonResponse(answer.status, answer.body);
-    });
-  }
-
-  /** `fetch` without the web `Request`/`Response`: what `toNodeListener` calls. Same guards, answers and logs. */
-  private async serveBuffered(request: BufferedRequest): Promise<BufferedResponse> {
-    const headers = request.headers;
-    const header: SegmentHeaderLookup = (name) => {
-      const value = headers[name];
-      return Array.isArray(value) ? value.join(', ') : value;
-    };
-    const answer = await this.guarded(header, undefined, async (state) => {
-      if (request.method !== 'POST') throw notAllowed(request.method);
-      const raw = readBufferedBodyText(request.body, header('content-type'), { maxBodyBytes: this.maxBodyBytes });
-      state.raw = raw;
-      return this.process(parseJson(raw), raw, header, pathOf(request.url));
-    });
-    return { status: answer.status, headers: JSON_HEADERS, body: JSON.stringify(answer.body) };
-  }
-
-  /** Runs `work` so that nothing escapes: a failure becomes its error answer and an incoming-error record. */
-  private async guarded(header: SegmentHeaderLookup, body: unknown, work: (state: RequestState) => Promise<SegmentInboundResponse>): Promise<SegmentInboundResponse> {
-    const state: RequestState = { receivedAt: this.now(), header };
-    try {
-      return await work(state);
-    } catch (error) {
-      return this.failure(error, state, body);
+  private async handleInput(input: SegmentInboundRequest, header: SegmentHeaderLookup, state: InboundState): Promise<SegmentInboundResponse> {
+    let raw = typeof input.rawBody === 'string' ? input.rawBody : input.rawBody ? new TextDecoder().decode(input.rawBody) : undefined;
+    let body = input.body;
+    if (typeof body === 'string' || body instanceof Uint8Array) {
+      raw ??= typeof body === 'string' ? body : new TextDecoder().decode(body);
+      body = undefined;
     }
+    if (raw !== undefined) state.raw = raw;
+    if (body === undefined) {
+      if (raw === undefined) throw new InboundError(400, 'invalid_json', 'request body is empty');
+      if (Buffer.byteLength(raw) > this.maxBodyBytes) throw new InboundError(413, 'payload_too_large', `request body is larger than ${this.maxBodyBytes} bytes`);
+      body = parseJson(raw);
+    }
+    return this.process(body, raw, header, input.path ?? '');
+  }
+
+  /** `fetch` and its Node fast path: the same guards, answers and logs whichever way the request came in. */
+  private serve(view: IncomingView): Promise<SegmentInboundResponse> {
+    return guardInbound(this.guardContext, view, async (state) => {
+      if (view.method !== 'POST') throw notAllowed(view.method);
+      const raw = await view.text(this.maxBodyBytes);
+      state.raw = raw;
+      return this.process(parseJson(raw), raw, (name) => view.header(name), view.path);
+    });
   }
 
   private async process(body: unknown, raw: string | undefined, header: SegmentHeaderLookup, path: string): Promise<SegmentInboundResponse> {
@@ -382,28 +380,6 @@ export class SegmentInbound {
     this.logger.write(record);
     return result;
   }
-
-  private failure(error: unknown, state: RequestState, body: unknown): SegmentInboundResponse {
-    const inbound =
-      error instanceof InboundError
-        ? error
-        : new InboundError(500, 'internal_error', `unexpected failure: ${messageOf(error)}`, { source: 'engine-processing' });
-    const payload = state.raw ?? (body === undefined ? undefined : serialise(body));
-    this.logger.write({
-      kind: 'incoming-error',
-      connector: CONNECTOR,
-      requestId: state.header('x-request-id') ?? randomId(),
-      errorCode: inbound.errorCode,
-      message: inbound.message,
-      source: inbound.source,
-      createdAt: new Date(state.receivedAt).toISOString(),
-      ...(payload === undefined ? {} : { payload: payload.slice(0, 64 * 1024) }),
-    });
-    const errorBody: ErrorBody = {
-      error: { code: inbound.errorCode, message: inbound.message, ...(inbound.details === undefined ? {} : { details: inbound.details }) },
-    };
-    return { status: inbound.status, body: errorBody };
-  }
 }
 
 function headerLookup(headers: SegmentInboundRequest['headers']): SegmentHeaderLookup {
@@ -414,19 +390,6 @@ function headerLookup(headers: SegmentInboundRequest['headers']): SegmentHeaderL
     if (value !== undefined) lower.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : value);
   }
   return (name) => lower.get(name);
-}
-
-/** The path of an absolute URL or of a request target (`/v1/batch?x=1`). */
-function pathOf(url: string): string {
-  if (url.startsWith('/')) {
-    const end = url.search(/[?#]/);
-    return end < 0 ? url : url.slice(0, end);
-  }
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return '';
-  }
 }
 
 /** `JSON.stringify`, or `undefined` for a value nested too deeply to serialise (it throws a RangeError). */
