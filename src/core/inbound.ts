@@ -69,6 +69,9 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
+// One decoder for every body: decode() without `stream` keeps no state between calls.
+const UTF8 = new TextDecoder();
+
 /** A JSON answer. */
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -101,7 +104,7 @@ export async function readBodyText(request: Request, options: InboundGuardOption
   if (declared > max) throw tooLarge(max);
   assertJsonContentType(request.headers.get('content-type'));
   const buffer = await readLimited(request, max);
-  return new TextDecoder().decode(buffer);
+  return UTF8.decode(buffer);
 }
 
 /**
@@ -128,7 +131,7 @@ export function readBufferedBodyText(
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (body && body.byteLength > max) throw tooLarge(max);
   assertJsonContentType(contentType);
-  return body ? new TextDecoder().decode(body) : '';
+  return body ? UTF8.decode(body) : '';
 }
 
 /** Parses JSON text, or throws {@link InboundError} 400 `invalid_json` with the parser's reason. */

@@ -157,14 +157,13 @@ export class Logger {
   }
 }
 
-const BODY_FIELDS = new Set(['requestBody', 'responseBody', 'payload', 'error', 'message']);
-
 // One pass that copies and redacts (no spread, no entries array): it runs once per message and attempt.
 function redactRecord(input: LogRecordInput): LogRecord {
   const out: Record<string, unknown> = {};
   for (const key in input) {
     const value = (input as Record<string, unknown>)[key];
-    out[key] = typeof value === 'string' && BODY_FIELDS.has(key) ? redactText(value) : redactValue(value);
+    // redactValue of a string is redactText of it: call it directly for every string field.
+    out[key] = typeof value === 'string' ? redactText(value) : redactValue(value);
   }
   return out as unknown as LogRecord;
 }

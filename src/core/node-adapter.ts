@@ -83,9 +83,10 @@ async function serveBuffered(fast: NodeFastPath, req: ExpressLikeRequest, res: S
     const method = req.method ?? 'GET';
     const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, max);
     const answer = await fast({ method, url: req.originalUrl ?? req.url ?? '/', headers: req.headers, body });
-    const payload = Buffer.from(answer.body);
-    res.writeHead(answer.status, { ...answer.headers, 'content-length': String(payload.byteLength) });
-    res.end(payload);
+    // A string body (not a Buffer) lets Node send the head and the body in one write to the socket,
+    // as a bare handler that answers with res.end(text) does: a Buffer goes out as a second chunk.
+    res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
+    res.end(answer.body);
   } catch (error) {
     fail(res, error);
   }

@@ -24,6 +24,7 @@ export function registerSecret(value: string | undefined): void {
   }
   secretValuePattern = new RegExp(alternatives.join('|'), 'g');
   secretValueProbe = new RegExp(alternatives.join('|'));
+  anySecretProbe = probeFor(alternatives);
 }
 
 const SECRET_KEY = /^(authorization|proxy-authorization|x-api-key|api[-_]?key|api[-_]?secret|secret|shared[-_]?secret|client[-_]?secret|write[-_]?key|auth[-_]?token|access[-_]?token|token|password|x-signature|cookie|set-cookie)$/i;
@@ -46,8 +47,17 @@ const TEXT_PROBES: Array<[RegExp, RegExp, string]> = TEXT_PATTERNS.map(([pattern
   replacement,
 ]);
 
+// One case-insensitive scan that matches wherever any pattern or registered secret could: most text
+// holds no secret, and one failed scan costs a fraction of four. It only decides whether the exact
+// patterns run, so being broader than they are (case, overlaps) is harmless.
+function probeFor(secrets: string[]): RegExp {
+  return new RegExp([...TEXT_PATTERNS.map(([pattern]) => pattern.source), ...secrets].join('|'), 'i');
+}
+let anySecretProbe = probeFor([]);
+
 /** Replaces every registered secret value and every known secret shape in `text`. */
 export function redactText(text: string): string {
+  if (!anySecretProbe.test(text)) return text;
   let out = text;
   for (const [probe, pattern, replacement] of TEXT_PROBES) if (probe.test(out)) out = out.replace(pattern, replacement);
   if (secretValueProbe?.test(out)) out = out.replace(secretValuePattern!, REDACTED);

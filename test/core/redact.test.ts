@@ -86,3 +86,20 @@ describe('redaction', () => {
     for (const r of records) expect(logs.export(r.id, 'text')).not.toContain(CANARY);
   });
 });
+
+describe('redactText quick rejection', () => {
+  it('returns text that holds no secret shape as it is, and still masks every shape and registered value', () => {
+    registerSecret('probe_secret_value_9k2');
+    const plain = '{"type":"track","userId":"cus_1","properties":{"points":10}}';
+    expect(redactText(plain)).toBe(plain);
+    expect(redactText('segment-inbound')).toBe('segment-inbound');
+    // Every pattern alone, so the one-scan probe cannot miss any of them.
+    expect(redactText('Authorization: Bearer abc.def')).toBe(`Authorization: Bearer ${REDACTED}`);
+    expect(redactText('{"writeKey" : "wk-1"}')).toBe(`{"writeKey" : "${REDACTED}"}`);
+    expect(redactText('https://x.test/?api_key=abc&x=1')).toBe(`https://x.test/?api_key=${REDACTED}&x=1`);
+    expect(redactText('id probe_secret_value_9k2 end')).toBe(`id ${REDACTED} end`);
+    expect(redactText(Buffer.from('probe_secret_value_9k2:').toString('base64'))).not.toContain(Buffer.from('probe_secret_value_9k2:').toString('base64').replace(/=+$/, ''));
+    // The probe ignores case; the patterns keep their own case rules.
+    expect(redactText('a bearer abc')).toBe('a bearer abc');
+  });
+});

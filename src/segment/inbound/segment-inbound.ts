@@ -1,5 +1,5 @@
 import { DEFAULT_DEDUPE_TTL_MS, MemoryDedupeStore, type DedupeStore } from '../../core/dedupe-store.js';
-import { EngineRefusal, type LoyaltyEngine } from '../../core/engine.js';
+import { EngineRefusal, type LoyaltyEngine, type RegisterEventInput, type UpdateProfileInput } from '../../core/engine.js';
 import { ValidationError } from '../../core/errors.js';
 import { stableId, sha256Hex } from '../../core/ids.js';
 import {
@@ -35,6 +35,7 @@ import {
   type CompiledSegmentInboundMapping,
   type InboundItem,
 } from './mapping.js';
+import { rawEventSlices } from './raw-slices.js';
 import { answerFor, type SegmentInboundItemResult, type SegmentInboundResponse } from './results.js';
 import { segmentInboundOptionsSchema, type SegmentInboundOptions } from './schemas.js';
 
@@ -230,16 +231,20 @@ export class SegmentInbound {
       throw new InboundError(400, 'invalid_body', error.message, { details: { path: error.path, expected: error.expected } });
     }
     const results: SegmentInboundItemResult[] = [];
+    const slices = raw === undefined ? undefined : rawSlicesOf(body, raw, events.shape, events.events);
     for (let index = 0; index < events.events.length; index++) {
       const event = events.events[index];
       const at = events.shape === 'batch' ? `batch[${index}]` : events.shape === 'array' ? `[${index}]` : '';
-      // A single event is the body itself: log the text received rather than serialise it again.
-      const requestBody = event === body && raw !== undefined ? raw : serialise(event);
+      // Log the text received rather than serialise the event again: a single event is the body
+      // itself, a batched one its slice of the body (when it is the element as received).
+      const requestBody = event === body && raw !== undefined ? raw : (slices?.[index] ?? serialise(event));
       if (requestBody === undefined) {
         results.push(this.invalid({ index, identifier: `${index}`, at, requestBody: '(not serialisable)' }, undefined, tooDeepEvent()));
         continue;
       }
-      await this.processEvent(event, requestBody, index, at, events.invalid.get(index), results);
+      // The key of an event without messageId hashes the event as serialised, whichever text is logged.
+      const hashed = slices === undefined ? requestBody : undefined;
+      await this.processEvent(event, requestBody, hashed, index, at, events.invalid.get(index), results);
     }
     return answerFor(results);
   }
@@ -247,6 +252,7 @@ export class SegmentInbound {
   private async processEvent(
     event: unknown,
     requestBody: string,
+    hashed: string | undefined,
     index: number,
     at: string,
     invalid: ValidationError | undefined,
@@ -255,7 +261,7 @@ export class SegmentInbound {
     const messageId = messageIdOf(event);
     const origin: ItemOrigin = {
       index,
-      identifier: messageId ?? `sha256:${sha256Hex(requestBody)}`,
+      identifier: messageId ?? `sha256:${sha256Hex(hashed ?? serialise(event) ?? requestBody)}`,
       at,
       requestBody,
       ...(messageId === undefined ? {} : { messageId }),
@@ -283,14 +289,14 @@ export class SegmentInbound {
   private async apply(item: InboundItem, origin: ItemOrigin): Promise<SegmentInboundItemResult> {
     const { payload } = item;
     const action = item.kind === 'loyaltyEvent' ? item.payload.action : 'profile';
-    const base: SegmentInboundItemResult = {
-      index: origin.index,
-      ...(origin.messageId === undefined ? {} : { messageId: origin.messageId }),
-      mapping: item.mapping,
-      action,
-      customerId: payload.customer,
-      status: 'success',
-    };
+    // Built by assignment rather than conditional spreads (this runs once per item); the key order
+    // is the answer's: index, messageId, mapping, action, customerId, status, eventId.
+    const base = { index: origin.index } as SegmentInboundItemResult;
+    if (origin.messageId !== undefined) base.messageId = origin.messageId;
+    base.mapping = item.mapping;
+    base.action = action;
+    base.customerId = payload.customer;
+    base.status = 'success';
     const key = `${CONNECTOR}:${origin.identifier}:${item.mapping}`;
     const now = this.now();
     let claimed: boolean;
@@ -310,13 +316,18 @@ export class SegmentInbound {
     let eventId: string | undefined;
     try {
       const idempotencyKey = stableId(CONNECTOR, origin.identifier, item.mapping);
-      const account = payload.account === undefined ? {} : { account: payload.account };
       if (item.kind === 'loyaltyEvent') {
-        const timestamp = item.payload.timestamp === undefined ? {} : { timestamp: item.payload.timestamp };
-        const registered = await this.engine.registerEvent({ customerId: payload.customer, action, data: payload.data, ...account, ...timestamp, idempotencyKey });
+        const input: RegisterEventInput = { customerId: payload.customer, action, data: payload.data } as RegisterEventInput;
+        if (payload.account !== undefined) input.account = payload.account;
+        if (item.payload.timestamp !== undefined) input.timestamp = item.payload.timestamp;
+        input.idempotencyKey = idempotencyKey;
+        const registered = await this.engine.registerEvent(input);
         eventId = registered?.eventId === undefined ? undefined : String(registered.eventId);
       } else {
-        await this.engine.updateProfile({ customerId: payload.customer, attributes: payload.data, ...account, idempotencyKey });
+        const input: UpdateProfileInput = { customerId: payload.customer, attributes: payload.data } as UpdateProfileInput;
+        if (payload.account !== undefined) input.account = payload.account;
+        input.idempotencyKey = idempotencyKey;
+        await this.engine.updateProfile(input);
       }
     } catch (error) {
       await this.dedupe.release(key).catch(() => undefined);
@@ -328,7 +339,8 @@ export class SegmentInbound {
 
     // The item is applied: whatever the store says now, it must not be answered as a failure.
     await this.dedupe.complete(key, eventId ?? '', this.dedupeTtlMs, this.now()).catch(() => undefined);
-    return this.record(origin, { ...base, ...(eventId === undefined ? {} : { eventId }) }, 'success');
+    if (eventId !== undefined) base.eventId = eventId;
+    return this.record(origin, base, 'success');
   }
 
   private invalid(origin: ItemOrigin, mapping: string | undefined, error: ValidationError): SegmentInboundItemResult {
@@ -390,6 +402,16 @@ function headerLookup(headers: SegmentInboundRequest['headers']): SegmentHeaderL
     if (value !== undefined) lower.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : value);
   }
   return (name) => lower.get(name);
+}
+
+/**
+ * Each event's text as received, when the events are the body's array elements themselves (not
+ * copies merged with a batch-level `context` or `integrations`).
+ */
+function rawSlicesOf(body: unknown, raw: string, shape: 'single' | 'array' | 'batch', events: unknown[]): string[] | undefined {
+  if (shape === 'array') return events === body ? rawEventSlices(raw, 'array', events.length) : undefined;
+  if (shape === 'batch') return events === (body as { batch?: unknown }).batch ? rawEventSlices(raw, 'batch', events.length) : undefined;
+  return undefined;
 }
 
 /** `JSON.stringify`, or `undefined` for a value nested too deeply to serialise (it throws a RangeError). */
