@@ -106,11 +106,11 @@ export class BrazeSync extends QueuedConnector implements OutboundConnector {
     const { outcomes, messages } = await this.queue.submit({ kind: 'attributes', customerId: customer.id }, () => {
       if (onlyChanged) {
         return toBrazeChangedAttributes(customer, fields, { userIdField, changedFields }).map(({ field, object }) =>
-          this.message('attributes', object.external_id, object, { coalesceKey: `${object.external_id}\u001ffield\u001f${field.brazeName}` }),
+          this.message('attributes', object.external_id, object, { coalesceKey: [object.external_id, 'field', field.brazeName].join('\u001f') }),
         );
       }
       const object = toBrazeProfileAttributes(customer, fields, { userIdField, changedFields });
-      return object ? [this.message('attributes', object.external_id, object, { coalesceKey: `${object.external_id}\u001fprofile` })] : [];
+      return object ? [this.message('attributes', object.external_id, object, { coalesceKey: [object.external_id, 'profile'].join('\u001f') })] : [];
     });
     if (messages.length === 0) return skipped('no mapped field has a value');
     return toEnqueueResult(outcomes, messages);
@@ -131,7 +131,7 @@ export class BrazeSync extends QueuedConnector implements OutboundConnector {
       const object = toBrazeSyncAttributes(customer, attributes, { userIdField: this.options.userIdField });
       const names = Object.keys(object).filter((k) => k !== 'external_id').sort();
       if (names.length === 0) return [];
-      return [this.message('attributes', object.external_id, object, { coalesceKey: `${object.external_id}\u001fsync\u001f${names.join('\u001f')}` })];
+      return [this.message('attributes', object.external_id, object, { coalesceKey: [object.external_id, 'sync', ...names].join('\u001f') })];
     });
     if (messages.length === 0) return skipped('no attribute has a value');
     return toEnqueueResult(outcomes, messages);
@@ -185,7 +185,7 @@ export class BrazeSync extends QueuedConnector implements OutboundConnector {
   ): OutboundMessage {
     // A snapshot's ID is minted when it is taken and kept through retries and replays; unique per
     // snapshot, so a store that remembers delivered IDs never takes a later, equal one for a duplicate.
-    return this.queue.message({ id: extra.id ?? randomId(), kind, customerId: externalId, payload, ...(extra.coalesceKey ? { coalesceKey: extra.coalesceKey } : {}) });
+    return this.queue.message({ id: extra.id ?? randomId(), kind, customerId: externalId, payload, coalesceKey: extra.coalesceKey || undefined });
   }
 }
 

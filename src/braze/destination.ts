@@ -15,6 +15,8 @@ export const BRAZE_ARRAY_OF: Readonly<Record<BrazeMessageKind, 'attributes' | 'e
 
 const ARRAYS = ['attributes', 'events', 'purchases'] as const;
 
+const DELIVERED: ItemResult = Object.freeze({ ok: true });
+
 /** Braze refuses bodies over 4 MB with a 413; decimal megabytes keep a margin. */
 export const BRAZE_MAX_REQUEST_BYTES = 4_000_000;
 
@@ -66,13 +68,14 @@ export function interpretBrazeTrackResponse(response: TransportResponse, batch: 
   const parsed = brazeTrackResponseSchema.safeParse(json);
   if (!parsed.success) return undefined;
   const { message, errors = [] } = parsed.data;
-  const results: ItemResult[] = batch.map(() => ({ ok: true }));
-  const positions = groupByArray(batch);
+  // One shared, frozen "delivered" result: the core only rewrites failed ones.
+  const results: ItemResult[] = new Array<ItemResult>(batch.length).fill(DELIVERED);
+  const positions = errors.length > 0 ? groupByArray(batch) : undefined;
   for (const raw of errors) {
     const entry = brazeTrackErrorSchema.safeParse(raw);
     if (!entry.success) continue;
     const { input_array: array, index, type } = entry.data;
-    const position = array && index !== undefined && (ARRAYS as readonly string[]).includes(array) ? positions[array as (typeof ARRAYS)[number]][index] : undefined;
+    const position = array && index !== undefined && (ARRAYS as readonly string[]).includes(array) ? positions![array as (typeof ARRAYS)[number]][index] : undefined;
     if (position === undefined) continue;
     results[position] = { ok: false, retryable: false, error: `Braze rejected ${array}[${index}]: ${type ?? 'no reason given'}` };
   }

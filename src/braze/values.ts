@@ -79,9 +79,31 @@ function checkNumber(value: number, path: string): number {
   return value;
 }
 
+const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+// What toISOString() gives, about twice as fast for years 1000–9999 (one join, a flat string);
+// other years (six-digit forms) go to toISOString() itself.
 function isoOf(value: Date, path: string): string {
   if (Number.isNaN(value.getTime())) fail(path, 'a valid Date', value);
-  return value.toISOString();
+  const year = value.getUTCFullYear();
+  if (year < 1000 || year > 9999) return value.toISOString();
+  return [
+    year,
+    '-',
+    PAD2[value.getUTCMonth() + 1],
+    '-',
+    PAD2[value.getUTCDate()],
+    'T',
+    PAD2[value.getUTCHours()],
+    ':',
+    PAD2[value.getUTCMinutes()],
+    ':',
+    PAD2[value.getUTCSeconds()],
+    '.',
+    PAD3[value.getUTCMilliseconds()],
+    'Z',
+  ].join('');
 }
 
 function checkKey(key: string, path: string): void {

@@ -41,7 +41,9 @@ export function packBatches<T extends Packable>(items: readonly T[], limits: Bat
   const oversize: T[] = [];
   let current: T[] = [];
   let bytes = limits.envelopeBytes;
-  let kinds = new Map<string, number>();
+  // Per-kind counts only when there are per-kind limits.
+  const perKind = limits.perKind;
+  let kinds = perKind ? new Map<string, number>() : undefined;
   const room = limits.maxBytes - limits.envelopeBytes;
   for (const item of items) {
     if (item.bytes > room || (limits.maxItemBytes !== undefined && item.bytes > limits.maxItemBytes)) {
@@ -49,8 +51,8 @@ export function packBatches<T extends Packable>(items: readonly T[], limits: Bat
       continue;
     }
     const added = item.bytes + (current.length > 0 ? 1 : 0);
-    const kindCount = kinds.get(item.kind) ?? 0;
-    const kindLimit = limits.perKind?.[item.kind];
+    const kindCount = kinds ? (kinds.get(item.kind) ?? 0) : 0;
+    const kindLimit = perKind?.[item.kind];
     if (
       current.length > 0 &&
       (current.length >= limits.maxItems ||
@@ -60,11 +62,11 @@ export function packBatches<T extends Packable>(items: readonly T[], limits: Bat
       batches.push(current);
       current = [];
       bytes = limits.envelopeBytes;
-      kinds = new Map();
+      if (kinds) kinds = new Map();
     }
     bytes += item.bytes + (current.length > 0 ? 1 : 0);
     current.push(item);
-    kinds.set(item.kind, (kinds.get(item.kind) ?? 0) + 1);
+    if (kinds) kinds.set(item.kind, (kinds.get(item.kind) ?? 0) + 1);
   }
   if (current.length > 0) batches.push(current);
   return { batches, oversize };

@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import pRetry from 'p-retry';
 import { packBatches, utf8Bytes, type BatchLimits } from './batching.js';
 import { DisconnectedError, ValidationError } from './errors.js';
-import type { Logger } from './logs.js';
+import type { Logger, LogRecordInput } from './logs.js';
 import { redactText } from './redact.js';
 import type { RateLimit } from './options.js';
 import type { RetryPolicy } from './retry.js';
@@ -106,6 +106,9 @@ export interface DeliverySettings {
 
 const RESPONSE_LOG_LIMIT = 4096;
 
+// One shared, frozen "delivered" result: settle only rewrites failed ones.
+const DELIVERED: ItemResult = Object.freeze({ ok: true });
+
 /**
  * The shared outbound engine: validates sizes on enqueue, then on `flush()` leases due messages,
  * packs them into as few requests as the destination's limits allow, sends them with bounded
@@ -143,6 +146,12 @@ export class DeliveryQueue {
    */
   async enqueue(messages: readonly OutboundMessage[]): Promise<EnqueueOutcome[]> {
     this.assertOpen();
+    this.checkSizes(messages);
+    return this.settings.store.enqueue(messages);
+  }
+
+  // Throws (and logs) when one message is larger than the destination takes.
+  private checkSizes(messages: readonly OutboundMessage[]): void {
     const { maxItemBytes, maxBytes, envelopeBytes } = this.destination.limits;
     const limit = Math.min(maxItemBytes ?? Infinity, maxBytes - envelopeBytes);
     for (const message of messages) {
@@ -153,29 +162,30 @@ export class DeliveryQueue {
           received: `${message.bytes} bytes`,
           message: `${message.kind} message ${message.id} is ${message.bytes} bytes (UTF-8); the destination takes at most ${limit}`,
         });
-        this.log(message, { outcome: 'rejected', error: error.message });
+        this.log(message, 'rejected', error.message, undefined);
         throw error;
       }
     }
-    return this.settings.store.enqueue(messages);
   }
 
   /**
    * Builds an {@link OutboundMessage} from a payload: serialises it once (the body goes on the
    * wire as is) and measures its UTF-8 bytes.
    */
-  message(fields: { id: string; kind: string; customerId: string; payload: unknown; coalesceKey?: string }): OutboundMessage {
+  message(fields: { id: string; kind: string; customerId: string; payload: unknown; coalesceKey?: string | undefined }): OutboundMessage {
     const body = JSON.stringify(fields.payload);
-    return {
+    // One literal of one shape (no spread): this runs once per message.
+    const message: OutboundMessage = {
       id: fields.id,
       connector: this.destination.connector,
       kind: fields.kind,
       customerId: fields.customerId,
       body,
       bytes: utf8Bytes(body),
-      ...(fields.coalesceKey === undefined ? {} : { coalesceKey: fields.coalesceKey }),
       createdAt: this.settings.now(),
     };
+    if (fields.coalesceKey !== undefined) message.coalesceKey = fields.coalesceKey;
+    return message;
   }
 
   /**
@@ -195,12 +205,16 @@ export class DeliveryQueue {
       if (error instanceof ValidationError) {
         this.log(
           { id: context.identifier ?? '', kind: context.kind, customerId: context.customerId ?? '', body: '' },
-          { outcome: 'rejected', error: error.message },
+          'rejected',
+          error.message,
+          undefined,
         );
       }
       throw error;
     }
-    return { outcomes: await this.enqueue(messages), messages };
+    // What enqueue() does, without another promise per call.
+    this.checkSizes(messages);
+    return { outcomes: await this.settings.store.enqueue(messages), messages };
   }
 
   /**
@@ -327,7 +341,7 @@ export class DeliveryQueue {
   }
 
   private byStatus(response: TransportResponse, count: number): ItemResult[] {
-    if (response.status >= 200 && response.status < 300) return Array.from({ length: count }, () => ({ ok: true }));
+    if (response.status >= 200 && response.status < 300) return new Array<ItemResult>(count).fill(DELIVERED);
     const retryable = this.settings.retry.classifyStatus(response.status) === 'retry';
     const error = `HTTP ${response.status}: ${response.body.slice(0, 500)}`;
     const ambiguous = response.status === 504;
@@ -343,74 +357,120 @@ export class DeliveryQueue {
   ): Promise<void> {
     const { store, retry, now } = this.settings;
     const { connector } = this.destination;
-    const acks: LeasedMessage[] = [];
+    // The usual case, every message delivered, settles the batch as it is: no per-message arrays.
+    let allOk = true;
+    for (let i = 0; i < batch.length; i++) {
+      if (results[i]?.ok !== true) {
+        allOk = false;
+        break;
+      }
+    }
+    let acks: LeasedMessage[] = batch;
     const retries: Array<LeasedMessage & { at: number; error: string }> = [];
     const deads: Array<LeasedMessage & { error: string; now: number }> = [];
-    const requested =
-      response && (this.destination.retryAfterStatuses?.includes(response.status) ?? true)
-        ? retry.retryAfterMs(response.headers, this.destination.retryAfterHeaders ?? ['retry-after'], now())
-        : undefined;
-    const retryTimes = new Map<number, number>();
-    batch.forEach((message, i) => {
-      const result = results[i] ?? { ok: false, retryable: false, error: 'no result for this item' };
-      if (result.ok) {
-        acks.push(message);
-        return;
-      }
-      // The error lands in the store and in dead-letter listings, so it is redacted once here.
-      result.error = redactText(result.error);
-      const blockedAsAmbiguous = result.ambiguous === true && this.destination.retryAmbiguous?.(message) === false;
-      if (result.retryable && !blockedAsAmbiguous && retry.canRetry(message.attempts)) {
-        // One retry time per request and attempt count: a failed batch is retried together, in as
-        // few requests as before, not scattered by per-message jitter and clock reads.
-        let at = retryTimes.get(message.attempts);
-        if (at === undefined) {
-          at = Math.max(now() + retry.delayMs(message.attempts, requested), startedAt + 1);
-          retryTimes.set(message.attempts, at);
+    if (!allOk) {
+      acks = [];
+      const requested =
+        response && (this.destination.retryAfterStatuses?.includes(response.status) ?? true)
+          ? retry.retryAfterMs(response.headers, this.destination.retryAfterHeaders ?? ['retry-after'], now())
+          : undefined;
+      const retryTimes = new Map<number, number>();
+      for (let i = 0; i < batch.length; i++) {
+        const message = batch[i]!;
+        const result = results[i] ?? { ok: false, retryable: false, error: 'no result for this item' };
+        if (result.ok) {
+          acks.push(message);
+          continue;
         }
-        retries.push({ ...message, at, error: result.error });
-      } else {
-        const error = blockedAsAmbiguous
-          ? `${result.error} (outcome unknown; not retried because retryAmbiguous is false)`
-          : result.retryable
-            ? `${result.error} (gave up after ${message.attempts} attempts)`
-            : result.error;
-        deads.push({ ...message, error, now: now() });
+        // The error lands in the store and in dead-letter listings, so it is redacted once here.
+        result.error = redactText(result.error);
+        const blockedAsAmbiguous = result.ambiguous === true && this.destination.retryAmbiguous?.(message) === false;
+        if (result.retryable && !blockedAsAmbiguous && retry.canRetry(message.attempts)) {
+          // One retry time per request and attempt count: a failed batch is retried together, in as
+          // few requests as before, not scattered by per-message jitter and clock reads.
+          let at = retryTimes.get(message.attempts);
+          if (at === undefined) {
+            at = Math.max(now() + retry.delayMs(message.attempts, requested), startedAt + 1);
+            retryTimes.set(message.attempts, at);
+          }
+          retries.push({ ...message, at, error: result.error });
+        } else {
+          const error = blockedAsAmbiguous
+            ? `${result.error} (outcome unknown; not retried because retryAmbiguous is false)`
+            : result.retryable
+              ? `${result.error} (gave up after ${message.attempts} attempts)`
+              : result.error;
+          deads.push({ ...message, error, now: now() });
+        }
       }
-    });
+    }
     if (acks.length > 0) await store.ack(connector, acks);
     if (retries.length > 0) await store.retry(connector, retries);
     if (deads.length > 0) await store.deadLetter(connector, deads);
     report.delivered += acks.length;
     report.retryScheduled += retries.length;
     report.deadLettered += deads.length;
-    const common = response
-      ? {
-          statusCode: response.status,
-          responseTimeMs: response.durationMs,
-          responseBody: response.body.slice(0, RESPONSE_LOG_LIMIT),
-        }
-      : {};
-    for (const message of acks) this.log(message, { ...common, outcome: 'delivered' });
-    for (const message of retries) this.log(message, { ...common, outcome: 'retry-scheduled', error: message.error });
-    for (const message of deads) this.log(message, { ...common, outcome: 'dead-lettered', error: message.error });
+    const answer: Answer | undefined = response
+      ? { statusCode: response.status, responseTimeMs: response.durationMs, responseBody: response.body.slice(0, RESPONSE_LOG_LIMIT) }
+      : undefined;
+    for (let i = 0; i < acks.length; i++) this.log(acks[i]!, 'delivered', undefined, answer);
+    for (let i = 0; i < retries.length; i++) this.log(retries[i]!, 'retry-scheduled', retries[i]!.error, answer);
+    for (let i = 0; i < deads.length; i++) this.log(deads[i]!, 'dead-lettered', deads[i]!.error, answer);
   }
 
+  // Builds the record in one literal, fields in a fixed order, absent ones left out (no spreads):
+  // this runs once per message and attempt.
   private log(
     message: Pick<OutboundMessage, 'id' | 'kind' | 'customerId' | 'body'> & { attempts?: number },
-    fields: { outcome: 'delivered' | 'retry-scheduled' | 'dead-lettered' | 'rejected'; error?: string; statusCode?: number; responseTimeMs?: number; responseBody?: string },
+    outcome: 'delivered' | 'retry-scheduled' | 'dead-lettered' | 'rejected',
+    error: string | undefined,
+    answer: Answer | undefined,
   ): void {
-    this.settings.logger.write({
+    if (message.attempts && message.body && answer) {
+      // The usual record, in one literal of one shape.
+      const full: Record<string, unknown> = {
+        kind: 'outbound',
+        connector: this.destination.connector,
+        customerId: message.customerId,
+        eventType: message.kind,
+        identifier: message.id,
+        attempt: message.attempts,
+        requestBody: message.body,
+        statusCode: answer.statusCode,
+        responseTimeMs: answer.responseTimeMs,
+        responseBody: answer.responseBody,
+        outcome,
+      };
+      if (error !== undefined) full.error = error;
+      this.settings.logger.write(full as unknown as LogRecordInput);
+      return;
+    }
+    const record: Record<string, unknown> = {
       kind: 'outbound',
       connector: this.destination.connector,
       customerId: message.customerId,
       eventType: message.kind,
       identifier: message.id,
-      ...(message.attempts ? { attempt: message.attempts } : {}),
-      ...(message.body ? { requestBody: message.body } : {}),
-      ...fields,
-    });
+    };
+    // Same keys, same order as ever: attempt, requestBody, the answer, outcome, error.
+    if (message.attempts) record.attempt = message.attempts;
+    if (message.body) record.requestBody = message.body;
+    if (answer) {
+      record.statusCode = answer.statusCode;
+      record.responseTimeMs = answer.responseTimeMs;
+      record.responseBody = answer.responseBody;
+    }
+    record.outcome = outcome;
+    if (error !== undefined) record.error = error;
+    this.settings.logger.write(record as unknown as LogRecordInput);
   }
+}
+
+/** The response fields every log record of a request shares. */
+interface Answer {
+  statusCode: number;
+  responseTimeMs: number;
+  responseBody: string;
 }
 
 class PendingRetries extends Error {

@@ -29,9 +29,18 @@ class ConnectorQueue {
   /** Pending with a future `nextAttemptAt`, as a min-heap. */
   readonly scheduled: Scheduled[] = [];
   readonly leased = new Map<string, Held>();
+  /**
+   * No lease in `leased` ends before this (a lower bound), so `lease` looks for expired leases
+   * only when one may have expired instead of walking every lease on every call.
+   */
+  leaseFloor = Infinity;
   readonly dead = new Map<string, Held>();
-  /** coalesceKey → IDs of live (pending or leased) messages holding it. */
-  readonly byKey = new Map<string, Set<string>>();
+  /**
+   * coalesceKey → ID of the live (pending or leased) message holding it, or a set when several
+   * do (a leased snapshot and its newer pending one). One string in the usual case: a set per key
+   * cost an allocation per keyed message.
+   */
+  readonly byKey = new Map<string, string | Set<string>>();
 
   schedule(message: Held, now: number): void {
     message.state = 'pending';
@@ -43,23 +52,40 @@ class ConnectorQueue {
   }
 
   keyed(message: Held): void {
-    if (message.coalesceKey === undefined) return;
-    let ids = this.byKey.get(message.coalesceKey);
-    if (!ids) this.byKey.set(message.coalesceKey, (ids = new Set()));
-    ids.add(message.id);
+    const key = message.coalesceKey;
+    if (key === undefined) return;
+    const ids = this.byKey.get(key);
+    if (ids === undefined) this.byKey.set(key, message.id);
+    else if (typeof ids === 'string') {
+      if (ids !== message.id) this.byKey.set(key, new Set([ids, message.id]));
+    } else ids.add(message.id);
   }
 
   unkey(message: Held): void {
-    if (message.coalesceKey === undefined) return;
-    const ids = this.byKey.get(message.coalesceKey);
-    ids?.delete(message.id);
-    if (ids?.size === 0) this.byKey.delete(message.coalesceKey);
+    const key = message.coalesceKey;
+    if (key === undefined) return;
+    const ids = this.byKey.get(key);
+    if (ids === undefined) return;
+    if (typeof ids === 'string') {
+      if (ids === message.id) this.byKey.delete(key);
+      return;
+    }
+    ids.delete(message.id);
+    if (ids.size === 1) this.byKey.set(key, ids.values().next().value!);
+    else if (ids.size === 0) this.byKey.delete(key);
+  }
+
+  /** IDs of the live messages holding `key` (a copy when several, so callers may remove while iterating). */
+  holders(key: string): readonly string[] {
+    const ids = this.byKey.get(key);
+    if (ids === undefined) return NONE;
+    return typeof ids === 'string' ? [ids] : [...ids];
   }
 
   /** Another live message with the same key that was created after `message`. */
   newerSibling(message: Held): Held | undefined {
     if (message.coalesceKey === undefined) return undefined;
-    for (const id of this.byKey.get(message.coalesceKey) ?? []) {
+    for (const id of this.holders(message.coalesceKey)) {
       const other = this.messages.get(id);
       if (other && id !== message.id && other.createdAt >= message.createdAt) return other;
     }
@@ -68,7 +94,14 @@ class ConnectorQueue {
 
   siblingLeased(message: Held, now: number): boolean {
     if (message.coalesceKey === undefined) return false;
-    for (const id of this.byKey.get(message.coalesceKey) ?? []) {
+    const ids = this.byKey.get(message.coalesceKey);
+    // The usual case: the message holds its key alone.
+    if (ids === undefined || typeof ids === 'string') {
+      if (ids === undefined || ids === message.id) return false;
+      const other = this.leased.get(ids);
+      return other !== undefined && (other.leaseUntil ?? 0) > now;
+    }
+    for (const id of ids) {
       const other = this.leased.get(id);
       if (other && id !== message.id && (other.leaseUntil ?? 0) > now) return true;
     }
@@ -93,6 +126,8 @@ class ConnectorQueue {
   }
 }
 
+const NONE: readonly string[] = [];
+
 /**
  * The embedded, in-memory {@link QueueStore}: fast and dependency-free, but lost when the process
  * exits. Use it for tests, demos and hosts that accept that; supply a durable store otherwise.
@@ -100,19 +135,30 @@ class ConnectorQueue {
  */
 export class MemoryStore implements QueueStore {
   private readonly queues = new Map<string, ConnectorQueue>();
+  // Connectors rarely change between calls: the last one looked up is remembered.
+  private lastConnector: string | undefined;
+  private lastQueue: ConnectorQueue | undefined;
 
   private queue(connector: string): ConnectorQueue {
+    if (connector === this.lastConnector) return this.lastQueue!;
     let queue = this.queues.get(connector);
     if (!queue) this.queues.set(connector, (queue = new ConnectorQueue()));
+    this.lastConnector = connector;
+    this.lastQueue = queue;
     return queue;
   }
 
   async enqueue(messages: readonly OutboundMessage[]): Promise<EnqueueOutcome[]> {
-    return messages.map((message) => {
+    const outcomes = new Array<EnqueueOutcome>(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!;
       const queue = this.queue(message.connector);
-      if (queue.messages.has(message.id)) return 'duplicate';
-      if (message.coalesceKey !== undefined) {
-        for (const id of [...(queue.byKey.get(message.coalesceKey) ?? [])]) {
+      if (queue.messages.has(message.id)) {
+        outcomes[i] = 'duplicate';
+        continue;
+      }
+      if (message.coalesceKey !== undefined && queue.byKey.has(message.coalesceKey)) {
+        for (const id of queue.holders(message.coalesceKey)) {
           const older = queue.messages.get(id);
           if (older?.state === 'pending') queue.remove(older);
         }
@@ -121,20 +167,26 @@ export class MemoryStore implements QueueStore {
       queue.messages.set(held.id, held);
       queue.keyed(held);
       queue.ready.set(held.id, true);
-      return 'queued';
-    });
+      outcomes[i] = 'queued';
+    }
+    return outcomes;
   }
 
   async lease(connector: string, options: { limit: number; leaseMs: number; now: number }): Promise<LeasedMessage[]> {
     const queue = this.queue(connector);
     const { now } = options;
-    for (const [id, message] of queue.leased) {
-      if ((message.leaseUntil ?? 0) <= now) {
-        queue.leased.delete(id);
-        message.leaseToken = undefined;
-        message.leaseUntil = undefined;
-        queue.schedule(message, now);
+    if (queue.leaseFloor <= now) {
+      let floor = Infinity;
+      for (const [id, message] of queue.leased) {
+        const until = message.leaseUntil ?? 0;
+        if (until <= now) {
+          queue.leased.delete(id);
+          message.leaseToken = undefined;
+          message.leaseUntil = undefined;
+          queue.schedule(message, now);
+        } else if (until < floor) floor = until;
       }
+      queue.leaseFloor = floor;
     }
     while (queue.scheduled.length > 0 && queue.scheduled[0]!.at <= now) {
       const { id, at } = heapPop(queue.scheduled)!;
@@ -143,6 +195,7 @@ export class MemoryStore implements QueueStore {
     }
     const out: LeasedMessage[] = [];
     const leaseToken = randomId();
+    const leaseUntil = now + options.leaseMs;
     for (const id of queue.ready.keys()) {
       if (out.length >= options.limit) break;
       const message = queue.messages.get(id);
@@ -155,18 +208,22 @@ export class MemoryStore implements QueueStore {
       message.state = 'leased';
       message.attempts += 1;
       message.leaseToken = leaseToken;
-      message.leaseUntil = now + options.leaseMs;
+      message.leaseUntil = leaseUntil;
       queue.leased.set(id, message);
       out.push(leasedCopy(message, leaseToken));
     }
+    if (out.length > 0 && leaseUntil < queue.leaseFloor) queue.leaseFloor = leaseUntil;
     return out;
   }
 
   async ack(connector: string, leases: readonly LeaseRef[]): Promise<void> {
     const queue = this.queue(connector);
-    for (const ref of leases) {
-      const message = queue.take(ref);
-      if (message) queue.remove(message);
+    for (let i = 0; i < leases.length; i++) {
+      const message = queue.take(leases[i]!);
+      if (message === undefined) continue;
+      // A leased message is in no other index (take removed it from `leased`).
+      queue.messages.delete(message.id);
+      queue.unkey(message);
     }
   }
 
@@ -256,10 +313,24 @@ function holdNew(message: OutboundMessage): Held {
   };
 }
 
+// One literal with the token in it: adding it to a snapshot afterwards cost a second allocation.
 function leasedCopy(message: Held, leaseToken: string): LeasedMessage {
-  const copy = snapshot(message) as LeasedMessage;
-  copy.leaseToken = leaseToken;
-  return copy;
+  return {
+    id: message.id,
+    connector: message.connector,
+    kind: message.kind,
+    customerId: message.customerId,
+    body: message.body,
+    bytes: message.bytes,
+    coalesceKey: message.coalesceKey,
+    createdAt: message.createdAt,
+    attempts: message.attempts,
+    nextAttemptAt: message.nextAttemptAt,
+    lastError: message.lastError,
+    state: message.state,
+    deadAt: message.deadAt,
+    leaseToken,
+  };
 }
 
 function snapshot(message: Held): StoredMessage {

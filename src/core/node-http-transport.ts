@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { TransportTimeoutError, type Transport } from './transport.js';
 
 /** Options of {@link nodeHttpTransport}. */
@@ -9,6 +10,12 @@ export interface NodeHttpTransportOptions {
    * @default 64
    */
   maxSockets?: number;
+}
+
+/** A parsed request URL. */
+interface Target {
+  secure: boolean;
+  options: ReturnType<typeof urlToHttpOptions>;
 }
 
 /**
@@ -22,14 +29,23 @@ export function nodeHttpTransport(options: NodeHttpTransportOptions = {}): Trans
   const maxSockets = options.maxSockets ?? 64;
   const http = new HttpAgent({ keepAlive: true, maxSockets });
   const https = new HttpsAgent({ keepAlive: true, maxSockets });
+  // A connector posts to one or two URLs: each is parsed once.
+  const targets = new Map<string, Target>();
   return (request) =>
     new Promise((resolve, reject) => {
       const started = performance.now();
-      const url = new URL(request.url);
-      const secure = url.protocol === 'https:';
-      const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
+      let target = targets.get(request.url);
+      if (target === undefined) {
+        const url = new URL(request.url);
+        if (targets.size >= 64) targets.clear();
+        target = { secure: url.protocol === 'https:', options: urlToHttpOptions(url) };
+        targets.set(request.url, target);
+      }
+      const { secure } = target;
+      // The body goes out as the string it is (Node writes it with the head, no Buffer copy).
+      const body = request.body;
       const headers: Record<string, string | number> = { ...request.headers };
-      if (body) headers['content-length'] = body.byteLength;
+      if (body !== undefined) headers['content-length'] = Buffer.byteLength(body, 'utf8');
       let settled = false;
       const finish = (outcome: () => void) => {
         if (settled) return;
@@ -56,13 +72,17 @@ export function nodeHttpTransport(options: NodeHttpTransportOptions = {}): Trans
           );
         });
       };
-      const outgoing = (secure ? httpsRequest : httpRequest)(url, { method: request.method, headers, agent: secure ? https : http }, onResponse);
+      const outgoing = (secure ? httpsRequest : httpRequest)(
+        { ...target.options, method: request.method, headers, agent: secure ? https : http },
+        onResponse,
+      );
       const timer = setTimeout(() => {
         const error = new TransportTimeoutError(request.timeoutMs);
         finish(() => reject(error));
         outgoing.destroy(error);
       }, request.timeoutMs);
       outgoing.on('error', (error) => finish(() => reject(error)));
-      outgoing.end(body);
+      if (body === undefined) outgoing.end();
+      else outgoing.end(body, 'utf8');
     });
 }

@@ -206,3 +206,16 @@ describe('purchases', () => {
     expect(validationError(() => toBrazePurchases(member('c'), loyaltyEvent('e', 'c', 'checkout', data), { purchases })).path).toBe(path);
   });
 });
+
+describe('Date attributes', () => {
+  it('format exactly as toISOString() does, for every year (four-digit fast path or not)', () => {
+    const samples = [Date.UTC(2026, 1, 3, 4, 5, 6, 7), Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(1000, 0, 1), Date.UTC(9999, 11, 31, 23, 59, 59, 999), Date.UTC(999, 5, 1), Date.UTC(10000, 0, 1), -62198755200000 - 1, 0];
+    for (let i = 0; i < 2_000; i++) samples.push(Math.round(Math.random() * 400_000_000_000_000) - 200_000_000_000_000);
+    for (const ms of samples) {
+      const date = new Date(ms);
+      if (Number.isNaN(date.getTime())) continue;
+      expect(toBrazeAttributeValue(date, 'p'), String(ms)).toBe(date.toISOString());
+      expect(toBrazeAttributeValue({ at: date }, 'p'), String(ms)).toEqual({ at: { $time: date.toISOString() } });
+    }
+  });
+});

@@ -17,3 +17,12 @@ describe('ids', () => {
     expect(stableId('segment', 'track', 'evt_1')).toBe(expected);
   });
 });
+
+describe('randomId', () => {
+  it('returns version 4 UUIDs, unique across more than one pool of random bytes', async () => {
+    const { randomId } = await import('../../src/core/ids.js');
+    const ids = Array.from({ length: 1_000 }, () => randomId());
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
