@@ -1,5 +1,5 @@
 import { randomId } from './ids.js';
-import { redactText, redactValue } from './redact.js';
+import { redactionVersion, redactText, redactValue } from './redact.js';
 
 /** Fields every log record has. */
 export interface LogRecordBase {
@@ -127,7 +127,7 @@ export class Logger {
   write(input: LogRecordInput): void {
     if (!this.sink) return;
     const timestamp = this.isoTime(this.now());
-    const record = redactRecord(input);
+    const record = this.redactRecord(input);
     record.id = this.idPrefix + (this.sequence++).toString(16).padStart(12, '0');
     record.timestamp = timestamp;
     if (record.kind === 'incoming-error') record.loggedAt = timestamp;
@@ -139,6 +139,32 @@ export class Logger {
     } catch (error) {
       this.warn(error);
     }
+  }
+
+  // The records of one request share their response body and error text: redact each once.
+  private readonly lastRedacted = new Map<string, { text: string; version: number; redacted: string }>();
+
+  private redactRecord(input: LogRecordInput): LogRecord {
+    const out: Record<string, unknown> = {};
+    const version = redactionVersion();
+    for (const key in input) {
+      const value = (input as Record<string, unknown>)[key];
+      if (typeof value !== 'string') {
+        out[key] = redactValue(value);
+      } else if (key === 'responseBody' || key === 'error') {
+        const last = this.lastRedacted.get(key);
+        if (last && last.text === value && last.version === version) {
+          out[key] = last.redacted;
+        } else {
+          const redacted = redactText(value);
+          this.lastRedacted.set(key, { text: value, version, redacted });
+          out[key] = redacted;
+        }
+      } else {
+        out[key] = redactText(value);
+      }
+    }
+    return out as unknown as LogRecord;
   }
 
   // A flush writes a record per message, mostly within one millisecond: format each instant once.
@@ -155,15 +181,4 @@ export class Logger {
     this.warned = true;
     console.warn(`loyalty-cdp: log sink failed, records are being dropped: ${redactText(String(error))}`);
   }
-}
-
-// One pass that copies and redacts (no spread, no entries array): it runs once per message and attempt.
-function redactRecord(input: LogRecordInput): LogRecord {
-  const out: Record<string, unknown> = {};
-  for (const key in input) {
-    const value = (input as Record<string, unknown>)[key];
-    // redactValue of a string is redactText of it: call it directly for every string field.
-    out[key] = typeof value === 'string' ? redactText(value) : redactValue(value);
-  }
-  return out as unknown as LogRecord;
 }

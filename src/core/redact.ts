@@ -2,6 +2,15 @@
 export const REDACTED = '[REDACTED]';
 
 const secretValues = new Set<string>();
+let secretsVersion = 0;
+
+/**
+ * Changes whenever a secret is registered, so a cache of redacted text can tell it is stale.
+ * @internal
+ */
+export function redactionVersion(): number {
+  return secretsVersion;
+}
 let secretValuePattern: RegExp | undefined;
 let secretValueProbe: RegExp | undefined;
 
@@ -14,6 +23,7 @@ let secretValueProbe: RegExp | undefined;
 export function registerSecret(value: string | undefined): void {
   if (!value || value.length < 4 || secretValues.has(value)) return;
   secretValues.add(value);
+  secretsVersion += 1;
   // Longest first, so a secret that contains another is masked whole.
   const alternatives = [...secretValues]
     .sort((a, b) => b.length - a.length)

@@ -103,3 +103,17 @@ describe('redactText quick rejection', () => {
     expect(redactText('a bearer abc')).toBe('a bearer abc');
   });
 });
+
+describe('redaction of repeated log text', () => {
+  it('re-redacts a repeated response body once a new secret is registered', () => {
+    const logs = new MemoryLogStore();
+    const logger = new Logger(logs);
+    const late = 'late-secret-7d1e93aa';
+    const body = `{"echo":"${late}"}`;
+    logger.write({ kind: 'outbound', connector: 'x', customerId: 'c', eventType: 'track', identifier: 'a', outcome: 'delivered', responseBody: body });
+    registerSecret(late);
+    logger.write({ kind: 'outbound', connector: 'x', customerId: 'c', eventType: 'track', identifier: 'b', outcome: 'delivered', responseBody: body });
+    const second = logs.query({ where: { identifier: 'b' } }).records[0];
+    expect(second && 'responseBody' in second && second.responseBody).toBe(`{"echo":"${REDACTED}"}`);
+  });
+});
