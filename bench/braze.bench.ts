@@ -8,7 +8,7 @@ import { Braze } from 'braze-api';
 import type { Customer, LoyaltyEvent } from 'loyalty-cdp';
 import { BrazeSync, toBrazeEvent, toBrazeProfileAttributes, type BrazeFieldMapping } from 'loyalty-cdp/braze';
 import { nodeHttpTransport } from '../src/core/node-http-transport.js';
-import { contenderArg, postPrepacked, report, runContender, startSink, table, trackPeakRss, type ContenderResult } from './lib.js';
+import { contenderArg, postPrepacked, report, runAgainstSink, table, trackPeakRss, type ContenderResult } from './lib.js';
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 50_000);
 const OBJECTS = MEMBERS * 2;
@@ -130,21 +130,9 @@ if (contender) {
   const run = contenders[contender as keyof typeof contenders];
   report(await run(url));
 } else {
-  const sink = await startSink({ SINK_COUNT_ITEMS: '1' });
-  const results: ContenderResult[] = [];
-  const delivered: number[] = [];
-  try {
-    for (const name of ['ceiling', 'braze-api', 'ours', 'ours-http']) {
-      await sink.reset();
-      const result = await runContender(script, name, { SINK_URL: sink.url });
-      const stats = await sink.stats();
-      result.requests = stats.requests;
-      delivered.push(stats.items);
-      results.push(result);
-    }
-  } finally {
-    sink.stop();
-  }
+  const runs = await runAgainstSink(script, ['ceiling', 'braze-api', 'ours', 'ours-http']);
+  const results: ContenderResult[] = runs.map(({ result, sink }) => ({ ...result, requests: sink.requests }));
+  const delivered = runs.map((run) => run.sink.items);
   const [top, theirs, mine, mineHttp] = results as [ContenderResult, ContenderResult, ContenderResult, ContenderResult];
   console.log(`\n${MEMBERS} members' attribute updates + ${MEMBERS} events = ${OBJECTS} objects to a local sink (node ${process.version}; objects received by the sink: ${delivered.join(' / ')})\n`);
   console.log(table(results, 'objects'));

@@ -139,3 +139,28 @@ export function table(results: ContenderResult[], unit = 'items'): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
+
+/** One contender's run against the shared sink, with what the sink itself counted. */
+export interface SinkRun {
+  result: ContenderResult;
+  sink: { requests: number; bytes: number; items: number };
+}
+
+/**
+ * Starts a sink that counts items, runs each named contender of `script` against it in turn (each
+ * in its own process, the sink reset in between), and stops the sink.
+ */
+export async function runAgainstSink(script: string, names: readonly string[]): Promise<SinkRun[]> {
+  const sink = await startSink({ SINK_COUNT_ITEMS: '1' });
+  const runs: SinkRun[] = [];
+  try {
+    for (const name of names) {
+      await sink.reset();
+      const result = await runContender(script, name, { SINK_URL: sink.url });
+      runs.push({ result, sink: await sink.stats() });
+    }
+  } finally {
+    sink.stop();
+  }
+  return runs;
+}

@@ -20,7 +20,7 @@ import {
   type MParticleOutboundOptions,
 } from 'loyalty-cdp/mparticle';
 import type { Customer, LoyaltyEvent } from 'loyalty-cdp';
-import { contenderArg, postPrepacked, report, runContender, startSink, table, trackPeakRss, type ContenderResult } from './lib.js';
+import { contenderArg, postPrepacked, report, runAgainstSink, table, trackPeakRss, type ContenderResult } from './lib.js';
 
 const USERS = Number(process.env.BENCH_USERS ?? 20_000);
 const EVENTS_PER_USER = 5;
@@ -185,20 +185,12 @@ if (contender) {
   report(await run(url));
 } else {
   const script = fileURLToPath(import.meta.url);
-  const sink = await startSink({ SINK_COUNT_ITEMS: '1' });
-  console.log(`mParticle outbound: ${USERS.toLocaleString('en')} users × (1 attribute update + ${EVENTS_PER_USER} events) = ${ITEMS.toLocaleString('en')} batches → local sink ${sink.url}`);
+  console.log(`mParticle outbound: ${USERS.toLocaleString('en')} users × (1 attribute update + ${EVENTS_PER_USER} events) = ${ITEMS.toLocaleString('en')} batches → a local sink`);
   const results: ContenderResult[] = [];
-  try {
-    for (const name of ['ours', 'official', 'ceiling']) {
-      await sink.reset();
-      const result = await runContender(script, name, { SINK_URL: sink.url });
-      const seen = await sink.stats();
-      if (seen.items !== ITEMS) throw new Error(`${name}: the sink saw ${seen.items} batches, expected ${ITEMS}`);
-      if (seen.requests !== result.requests) throw new Error(`${name}: reported ${result.requests} requests, the sink saw ${seen.requests}`);
-      results.push({ ...result, extra: { ...result.extra, sinkBytes: seen.bytes } });
-    }
-  } finally {
-    sink.stop();
+  for (const { result, sink: seen } of await runAgainstSink(script, ['ours', 'official', 'ceiling'])) {
+    if (seen.items !== ITEMS) throw new Error(`${result.name}: the sink saw ${seen.items} batches, expected ${ITEMS}`);
+    if (seen.requests !== result.requests) throw new Error(`${result.name}: reported ${result.requests} requests, the sink saw ${seen.requests}`);
+    results.push({ ...result, extra: { ...result.extra, sinkBytes: seen.bytes } });
   }
   console.log(`\n${table(results, 'batches')}\n`);
   // The machine may be shared: CPU seconds show what each contender itself cost, whatever the load.

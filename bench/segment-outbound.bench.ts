@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Customer, LoyaltyEvent } from 'loyalty-cdp';
-import { contenderArg, postPrepacked, report, runContender, startSink, table, trackPeakRss, type ContenderResult } from './lib.js';
+import { contenderArg, postPrepacked, report, runAgainstSink, table, trackPeakRss, type ContenderResult } from './lib.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const CHUNK = 1_000;
@@ -117,21 +117,9 @@ if (contender) {
   };
   report(await runs[contender as keyof typeof runs]());
 } else {
-  const sink = await startSink({ SINK_COUNT_ITEMS: '1' });
-  const results: ContenderResult[] = [];
-  const delivered: number[] = [];
-  try {
-    for (const name of ['ceiling', 'analytics-node', 'ours', 'ours-capped-logs']) {
-      await sink.reset();
-      const result = await runContender(script, name, { SINK_URL: sink.url });
-      const stats = await sink.stats();
-      result.requests = stats.requests;
-      delivered.push(stats.items);
-      results.push(result);
-    }
-  } finally {
-    sink.stop();
-  }
+  const runs = await runAgainstSink(script, ['ceiling', 'analytics-node', 'ours', 'ours-capped-logs']);
+  const results: ContenderResult[] = runs.map(({ result, sink }) => ({ ...result, requests: sink.requests }));
+  const delivered = runs.map((run) => run.sink.items);
   const [top, theirs, mine] = results as [ContenderResult, ContenderResult, ContenderResult];
   console.log(`\n${EVENTS} track events to a local sink (node ${process.version}; events received by the sink: ${delivered.join(' / ')})\n`);
   console.log(table(results, 'events'));
