@@ -90,6 +90,20 @@ describe('readBufferedBodyText', () => {
     expect(status(() => parseJson(readBufferedBodyText(new TextEncoder().encode('{'), 'application/json')))).toEqual([400, 'invalid_json']);
   });
 
+  it('decodes a Node Buffer exactly as TextDecoder decodes the same bytes (byte-order mark, bad UTF-8)', () => {
+    const bodies = [
+      [0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"a":"é"}')],
+      [0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf, 0x7b, 0x7d],
+      [0xef, 0xbb],
+      [0x7b, 0x22, 0xc3, 0x22, 0xff, 0xed, 0xa0, 0x80, 0xf0, 0x9f, 0x98, 0x22, 0x7d],
+    ];
+    for (const bytes of bodies) {
+      const expected = new TextDecoder().decode(new Uint8Array(bytes));
+      expect(readBufferedBodyText(Buffer.from(bytes), 'application/json')).toBe(expected);
+      expect(readBufferedBodyText(new Uint8Array(bytes), 'application/json')).toBe(expected);
+    }
+  });
+
   it('accepts +json media types', () => {
     expect(status(() => assertJsonContentType('application/vnd.segment+json'))).toEqual([200, 'ok']);
     expect(status(() => assertJsonContentType('application/jsonx'))).toEqual([415, 'unsupported_media_type']);
