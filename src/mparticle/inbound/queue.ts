@@ -1,3 +1,4 @@
+import { BodyArena, bodyAt, type BodyRef } from './body-arena.js';
 import type { FirehoseEvent } from './firehose.js';
 
 /** Fields every queued inbound item has. */
@@ -119,8 +120,10 @@ export interface InboundQueue {
 }
 
 interface Slot {
+  /** The item; a queued request's `body` is held in {@link Slot.body} instead. */
   item: InboundWorkItem;
   sequence: number;
+  body?: BodyRef;
 }
 
 interface Bucket {
@@ -128,7 +131,10 @@ interface Bucket {
   head: number;
 }
 
-/** The embedded {@link InboundQueue}: priority buckets in memory, arrival order within each. */
+/**
+ * The embedded {@link InboundQueue}: priority buckets in memory, arrival order within each. Request
+ * bodies are held joined in chunks of about 2 MB; a chunk is freed once none of its requests is held.
+ */
 export class MemoryInboundQueue implements InboundQueue {
   private readonly buckets = new Map<number, Bucket>();
   private priorities: number[] = [];
@@ -136,12 +142,13 @@ export class MemoryInboundQueue implements InboundQueue {
   private readonly leased = new Map<string, { slot: Slot; until: number }>();
   private delayed: Array<{ slot: Slot; at: number }> = [];
   private sequence = 0;
+  private readonly bodies = new BodyArena();
 
   async enqueue(items: readonly InboundWorkItem[]): Promise<void> {
     for (const item of items) {
       if (this.held.has(item.id)) continue;
       this.held.add(item.id);
-      this.bucket(item.priority).slots.push({ item, sequence: this.sequence++ });
+      this.bucket(item.priority).slots.push(this.slot(item, this.sequence++));
     }
   }
 
@@ -153,7 +160,7 @@ export class MemoryInboundQueue implements InboundQueue {
       while (out.length < limit && bucket.head < bucket.slots.length) {
         const slot = bucket.slots[bucket.head++]!;
         this.leased.set(slot.item.id, { slot, until: now + leaseMs });
-        out.push(slot.item);
+        out.push(slot.body ? { ...(slot.item as InboundEventRequestItem), body: bodyAt(slot.body) } : slot.item);
       }
       this.compact(bucket);
       if (out.length >= limit) break;
@@ -172,11 +179,16 @@ export class MemoryInboundQueue implements InboundQueue {
     if (entry) this.leased.delete(item.id);
     else if (this.held.has(item.id)) return;
     this.held.add(item.id);
-    this.delayed.push({ slot: { item, sequence: entry ? entry.slot.sequence : this.sequence++ }, at: availableAt });
+    this.delayed.push({ slot: this.slot(item, entry ? entry.slot.sequence : this.sequence++), at: availableAt });
   }
 
   async size(): Promise<number> {
     return this.held.size;
+  }
+
+  private slot(item: InboundWorkItem, sequence: number): Slot {
+    if (item.kind !== 'event-request') return { item, sequence };
+    return { item: { ...item, body: '' }, sequence, body: this.bodies.put(item.body) };
   }
 
   // Expired leases and due retries go back to their bucket at their original arrival position.

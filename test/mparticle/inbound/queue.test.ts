@@ -13,6 +13,8 @@ const item = (id: string, priority: number): InboundWorkItem => ({
   audienceName: id,
 });
 const ids = (items: InboundWorkItem[]) => items.map((i) => i.id);
+const request = (id: string, body: string): InboundWorkItem => ({ kind: 'event-request', id, priority: 0, receivedAt: 0, requestId: id, attempts: 0, body });
+const bodies = (items: InboundWorkItem[]) => items.map((i) => (i.kind === 'event-request' ? i.body : undefined));
 
 describe('MemoryInboundQueue', () => {
   it('leases lowest priority first, then by arrival', async () => {
@@ -71,5 +73,30 @@ describe('MemoryInboundQueue', () => {
     }
     expect(await queue.size()).toBe(0);
     expect(await queue.lease(10, 100, 1000)).toEqual([]);
+  });
+
+  it('hands back every queued request body exactly, however many are held', async () => {
+    const queue = new MemoryInboundQueue();
+    // Enough bodies (about 6 MB) to fill several of the queue's joined chunks, and odd ones too: a lone
+    // surrogate (first, so that it is joined), an empty body, non-ASCII text.
+    const sent = [`{"lone":"${String.fromCharCode(0xd800)}"}`];
+    for (let i = 0; i < 400; i++) sent.push(`{"n":${i},"pad":"${'x'.repeat(15_000 + i)}","é":"\u00e9 ✓ 🎉"}`);
+    sent.push('', '{"escaped":"\\ud800"}');
+    await queue.enqueue(sent.map((body, i) => request(`r${i}`, body)));
+    const leased = await queue.lease(1000, 0, 1000);
+    expect(bodies(leased)).toEqual(sent);
+    // A retried request keeps its body, and so does one whose lease expired.
+    await queue.retry({ ...leased[3]!, attempts: 1 }, 10);
+    const again = await queue.lease(1000, 2000, 1000);
+    expect(again.length).toBe(sent.length);
+    expect(bodies(again)).toEqual(sent);
+  });
+
+  it('does not keep the caller\'s item: changing it after enqueue changes nothing queued', async () => {
+    const queue = new MemoryInboundQueue();
+    const queued = request('r', '{"a":1}');
+    await queue.enqueue([queued]);
+    (queued as { body: string }).body = 'changed';
+    expect(bodies(await queue.lease(1, 0, 1000))).toEqual(['{"a":1}']);
   });
 });
