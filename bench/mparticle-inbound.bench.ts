@@ -1,8 +1,9 @@
 // `npm run bench -- mparticle-inbound`: the mParticle inbound handler's requests/s on 100-event
 // `event_processing_request` bodies through `toNodeListener`, beside a bare `node:http` ceiling
-// (read the body, JSON.parse it, answer 200), each server in its own process and the load from a
-// third process over keep-alive connections; then `processInboundQueue()` events/s with
-// `InMemoryLoyaltyEngine`.
+// (read the body, JSON.parse it, answer 200), each server in its own process and the load from
+// another process over keep-alive connections; then `processInboundQueue()` events/s with
+// `InMemoryLoyaltyEngine`. MP_INBOUND_REFERENCE=1 also measures the ceiling plus keeping each body
+// (the least any queue holds), to tell the cost of holding the work from the cost of checking it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,8 @@ const WARMUP = Number(process.env.MP_INBOUND_WARMUP ?? 500);
 const CONCURRENCY = Number(process.env.MP_INBOUND_CONCURRENCY ?? 8);
 const CUSTOMERS = 1000;
 const PROCESS_REQUESTS = Number(process.env.MP_INBOUND_PROCESS_REQUESTS ?? 1500);
+// MP_INBOUND_REFERENCE=1 adds a server that is the ceiling plus keeping each body in an array.
+const REFERENCE = process.env.MP_INBOUND_REFERENCE === '1';
 // Of every 10 events: 4 custom events, 3 screen views and 2 purchases are mapped; 1 session event is not.
 const MAPPED_PER_REQUEST = 90;
 
@@ -78,7 +81,7 @@ function inboundOver(loyalty: InMemoryLoyaltyEngine, logs: MemoryLogStore): MPar
 // ---- contender processes ---------------------------------------------------------------------
 
 /** A server process: prints its port, answers `/__stats` with its peak RSS, stops on SIGTERM. */
-type ServerName = 'server-bare' | 'server-ours' | 'server-ours-web';
+type ServerName = 'server-bare' | 'server-bare-keep' | 'server-ours' | 'server-ours-web';
 
 function serve(name: ServerName): void {
   const peak = trackPeakRss();
@@ -86,12 +89,15 @@ function serve(name: ServerName): void {
   let cpuAtFirst: NodeJS.CpuUsage | undefined;
   let inbound: MParticleInbound | undefined;
   let handler: (req: IncomingMessage, res: ServerResponse) => void;
-  if (name === 'server-bare') {
+  if (name === 'server-bare' || name === 'server-bare-keep') {
+    const kept: string[] = [];
     handler = (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const message = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: string };
+        const text = Buffer.concat(chunks).toString('utf8');
+        const message = JSON.parse(text) as { id?: string };
+        if (name === 'server-bare-keep') kept.push(text);
         const body = JSON.stringify({ type: 'event_processing_response', id: message.id, timestamp_ms: Date.now(), firehose_version: '3.2.0' });
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
         res.end(body);
@@ -180,11 +186,29 @@ async function processRun(): Promise<void> {
 
 // ---- orchestration ---------------------------------------------------------------------------
 
+interface ServerStats {
+  peakRssMb: number;
+  queued: number;
+  served: number;
+  cpuMicros: number;
+}
+
 interface ServerProcess {
   url: string;
-  stats(): Promise<{ peakRssMb: number; queued: number; served: number; cpuMicros: number }>;
+  stats(): Promise<ServerStats>;
   stop(): void;
 }
+
+type ServerKey = 'bare' | 'keep' | 'ours' | 'web';
+
+const SERVER_OF: Record<ServerKey, ServerName> = { bare: 'server-bare', keep: 'server-bare-keep', ours: 'server-ours', web: 'server-ours-web' };
+
+const LABELS: Record<ServerKey, string> = {
+  bare: 'ceiling: bare node:http + JSON.parse',
+  keep: 'reference: ceiling + keeps each body',
+  ours: 'ours: toNodeListener(inbound.fetch)',
+  web: 'ours, web Request/Response path',
+};
 
 async function startServer(name: ServerName): Promise<ServerProcess> {
   const tsx = join(dirname(script), '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -196,7 +220,7 @@ async function startServer(name: ServerName): Promise<ServerProcess> {
   const url = `http://127.0.0.1:${port}`;
   return {
     url: `${url}/mparticle`,
-    stats: async () => (await (await fetch(`${url}/__stats`)).json()) as { peakRssMb: number; queued: number; served: number; cpuMicros: number },
+    stats: async () => (await (await fetch(`${url}/__stats`)).json()) as ServerStats,
     stop: () => child.kill('SIGTERM'),
   };
 }
@@ -206,39 +230,35 @@ async function main(): Promise<void> {
     `mParticle inbound: ${REQUESTS} requests x ${EVENTS_PER_REQUEST} events to each server (after ${WARMUP} warm-up), ` +
       `${CONCURRENCY} keep-alive connections, alternating slices of ${SLICE}`,
   );
-  const servers = {
-    bare: await startServer('server-bare'),
-    ours: await startServer('server-ours'),
-    web: await startServer('server-ours-web'),
-  };
-  const labels = {
-    bare: 'ceiling: bare node:http + JSON.parse',
-    ours: 'ours: toNodeListener(inbound.fetch)',
-    web: 'ours, web Request/Response path',
-  };
-  let results: ContenderResult[];
-  let cpu: Record<keyof typeof servers, number>;
+  // The reference server shares the machine's 2 cores with the others (its garbage collector runs
+  // on after its own slices), so it is measured only when asked for.
+  const keys = (REFERENCE ? ['bare', 'keep', 'ours', 'web'] : ['bare', 'ours', 'web']) as ServerKey[];
+  const servers = {} as Record<ServerKey, ServerProcess>;
+  for (const key of keys) servers[key] = await startServer(SERVER_OF[key]);
+  let results: Record<ServerKey, ContenderResult>;
+  let cpu: Record<ServerKey, number>;
   let queued: number;
   try {
-    const run = await runContender(script, 'load', { MP_INBOUND_TARGETS: JSON.stringify(Object.fromEntries(Object.entries(servers).map(([k, v]) => [k, v.url]))) });
-    const stats = { bare: await servers.bare.stats(), ours: await servers.ours.stats(), web: await servers.web.stats() };
-    const { seconds, bodyBytes } = run.extra as { seconds: Record<keyof typeof servers, number>; bodyBytes: number };
+    const run = await runContender(script, 'load', { MP_INBOUND_TARGETS: JSON.stringify(Object.fromEntries(keys.map((k) => [k, servers[k].url]))) });
+    const stats = Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await servers[k].stats()] as const))) as Record<ServerKey, ServerStats>;
+    const { seconds, bodyBytes } = run.extra as { seconds: Record<ServerKey, number>; bodyBytes: number };
     console.log(`body size: ${bodyBytes} bytes`);
-    const keys = ['bare', 'ours', 'web'] as const;
-    results = keys.map((k) => ({ name: labels[k], items: REQUESTS, seconds: seconds[k], requests: REQUESTS, peakRssMb: stats[k].peakRssMb }));
-    cpu = { bare: stats.bare.cpuMicros / stats.bare.served, ours: stats.ours.cpuMicros / stats.ours.served, web: stats.web.cpuMicros / stats.web.served };
+    results = Object.fromEntries(keys.map((k) => [k, { name: LABELS[k], items: REQUESTS, seconds: seconds[k], requests: REQUESTS, peakRssMb: stats[k].peakRssMb }])) as Record<ServerKey, ContenderResult>;
+    cpu = Object.fromEntries(keys.map((k) => [k, stats[k].cpuMicros / stats[k].served])) as Record<ServerKey, number>;
     queued = stats.ours.queued;
   } finally {
-    for (const server of Object.values(servers)) server.stop();
+    for (const key of keys) servers[key].stop();
   }
-  console.log(table(results, 'requests'));
-  const ratio = results[0]!.seconds / results[1]!.seconds;
+  console.log(table(keys.map((k) => results[k]), 'requests'));
+  const timesCeiling = (k: ServerKey) => (results.bare.seconds / results[k].seconds).toFixed(2);
+  const ratio = results.bare.seconds / results.ours.seconds;
   console.log(`ours queued ${queued} requests (${MAPPED_PER_REQUEST} of ${EVENTS_PER_REQUEST} events each are mapped), applied later by processInboundQueue()`);
   console.log(
-    `server CPU per request: ceiling ${Math.round(cpu.bare)} µs, ours ${Math.round(cpu.ours)} µs, web path ${Math.round(cpu.web)} µs ` +
+    `server CPU per request: ${keys.map((k) => `${k} ${Math.round(cpu[k])} µs`).join(', ')} ` +
       `(ceiling/ours ${(cpu.bare / cpu.ours).toFixed(2)}: the throughput ratio to expect when the server's CPU, not the load, is the limit)`,
   );
-  console.log(`web path (a wrapper without NODE_FAST_PATH, e.g. another framework's adapter): ${(results[0]!.seconds / results[2]!.seconds).toFixed(2)} x the ceiling`);
+  if (REFERENCE) console.log(`ceiling + keeping each body (the least a queue holds, before any check): ${timesCeiling('keep')} x the ceiling`);
+  console.log(`web path (a wrapper without NODE_FAST_PATH, e.g. another framework's adapter): ${timesCeiling('web')} x the ceiling`);
 
   const processing = await runContender(script, 'process', {});
   console.log('');
@@ -251,7 +271,7 @@ async function main(): Promise<void> {
 }
 
 const contender = contenderArg();
-if (contender === 'server-bare' || contender === 'server-ours' || contender === 'server-ours-web') serve(contender);
+if (contender === 'server-bare' || contender === 'server-bare-keep' || contender === 'server-ours' || contender === 'server-ours-web') serve(contender);
 else if (contender === 'load') await load();
 else if (contender === 'process') await processRun();
 else await main();
