@@ -11,18 +11,11 @@ import { resolveFieldMapping, type ResolvedBrazePurchaseOptions } from '../../sr
 import { BrazeAttributeOperation, toBrazeAttributeValue, toBrazeEventProperties } from '../../src/braze/values.js';
 import { ValidationError } from '../../src/core/errors.js';
 import { loyaltyEvent, member } from './helpers.js';
+import { thrownBy } from '../thrown.js';
 
 const fields = resolveFieldMapping({ tier: 'loyalty_tier', points: 'loyalty_points', joined: 'loyalty_joined', first_name: { standard: 'first_name' } });
 
-function validationError(run: () => unknown): ValidationError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
+const validationError = (run: () => unknown) => thrownBy(ValidationError, run);
 
 describe('attribute values', () => {
   it('keeps numbers, strings, booleans and simple arrays, and turns a Date into ISO 8601', () => {

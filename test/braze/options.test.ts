@@ -3,16 +3,10 @@ import { BrazeSync } from '../../src/braze/braze-sync.js';
 import { normaliseInstanceUrl, type BrazeSyncOptions } from '../../src/braze/schemas.js';
 import { ConfigurationError } from '../../src/core/errors.js';
 import { CANARY_KEY, INSTANCE } from './helpers.js';
+import { thrownBy } from '../thrown.js';
 
-function configurationError(options: Partial<BrazeSyncOptions>): ConfigurationError {
-  try {
-    new BrazeSync({ instanceUrl: INSTANCE, apiKey: CANARY_KEY, ...options } as BrazeSyncOptions);
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigurationError');
-}
+const configurationError = (options: Partial<BrazeSyncOptions>) =>
+  thrownBy(ConfigurationError, () => new BrazeSync({ instanceUrl: INSTANCE, apiKey: CANARY_KEY, ...options } as BrazeSyncOptions));
 
 describe('BrazeSync options', () => {
   it('accepts any https REST endpoint and removes trailing slashes', () => {

@@ -7,6 +7,7 @@ import { NODE_FAST_PATH, toNodeListener } from '../../src/core/node-adapter.js';
 import { MParticleFeed } from '../../src/mparticle/feed.js';
 import { InMemoryLoyaltyEngine } from '../../src/testing/memory-engine.js';
 import { API_KEY, API_SECRET, customer, feedFixture, outbound, pointAdd } from './outbound/helpers.js';
+import { thrownBy } from '../thrown.js';
 
 const TOKEN = 'inbound-token-canary-0123456789';
 
@@ -43,15 +44,7 @@ function withInbound() {
   return { ...fixture, engine };
 }
 
-function configurationError(run: () => unknown): ConfigurationError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return error as ConfigurationError;
-  }
-  throw new Error('expected a ConfigurationError');
-}
+const configurationError = (run: () => unknown) => thrownBy(ConfigurationError, run);
 
 describe('MParticleFeed configuration', () => {
   it('refuses inbound without outbound (mParticle: Input must be enabled to use Output)', () => {

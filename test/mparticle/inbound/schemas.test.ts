@@ -3,16 +3,10 @@ import { ConfigurationError } from '../../../src/core/errors.js';
 import { parseOptions } from '../../../src/core/options.js';
 import { generateAuthToken, mparticleInboundOptionsSchema } from '../../../src/mparticle/inbound/index.js';
 import { TOKEN } from './helpers.js';
+import { thrownBy } from '../../thrown.js';
 
 const parse = (input: unknown) => parseOptions('MParticleFeed inbound', mparticleInboundOptionsSchema, input);
-const failure = (input: unknown): ConfigurationError => {
-  try {
-    parse(input);
-  } catch (error) {
-    return error as ConfigurationError;
-  }
-  throw new Error('expected a ConfigurationError');
-};
+const failure = (input: unknown) => thrownBy(ConfigurationError, () => parse(input));
 
 describe('mparticleInboundOptionsSchema', () => {
   it('fills in the documented defaults', () => {

@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../../src/core/errors.js';
 import { canonicalUserAttributeName, parseMParticleOutboundOptions } from '../../../src/mparticle/schemas.js';
+import { thrownBy } from '../../thrown.js';
 
 const base = { apiKey: 'key-canary-7731', apiSecret: 'secret-canary-7731' };
 
-function configError(input: unknown): ConfigurationError {
-  try {
-    parseMParticleOutboundOptions(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return error as ConfigurationError;
-  }
-  throw new Error('expected a ConfigurationError');
-}
+const configError = (input: unknown) => thrownBy(ConfigurationError, () => parseMParticleOutboundOptions(input));
 
 describe('parseMParticleOutboundOptions', () => {
   it('fills the documented defaults', () => {

@@ -12,18 +12,11 @@ import {
   type SegmentTrackCall,
 } from '../../../src/segment/outbound/index.js';
 import { ada, pointAdd } from './helpers.js';
+import { thrownBy } from '../../thrown.js';
 
 const changedAt = '2026-11-20T10:00:00.000Z';
 
-function thrown(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error('expected a ValidationError');
-}
+const thrown = (fn: () => unknown) => thrownBy(ValidationError, fn);
 
 describe('toTrackCall', () => {
   it('maps a loyalty event to a track call', () => {

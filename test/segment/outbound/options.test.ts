@@ -2,16 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../../src/core/errors.js';
 import { SegmentOutbound, type SegmentOutboundOptions } from '../../../src/segment/outbound/index.js';
 import { WRITE_KEY } from './helpers.js';
+import { thrownBy } from '../../thrown.js';
 
-function configError(options: unknown): ConfigurationError {
-  try {
-    new SegmentOutbound(options as SegmentOutboundOptions);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return error as ConfigurationError;
-  }
-  throw new Error('expected a ConfigurationError');
-}
+const configError = (options: unknown) => thrownBy(ConfigurationError, () => new SegmentOutbound(options as SegmentOutboundOptions));
 
 describe('SegmentOutbound options', () => {
   it('requires a write key', () => {
