@@ -145,10 +145,20 @@ function nestedValue(value: unknown, path: string, depth: number): BrazeValue | 
 }
 
 function objectValue(value: Record<string, unknown>, path: string, depth: number): { [key: string]: BrazeValue } {
+  return convertEntries(value, path, depth, nestedValue);
+}
+
+/** A plain object's entries, keys checked and values converted by `convert`; undefined values are left out. */
+function convertEntries(
+  value: Record<string, unknown>,
+  path: string,
+  depth: number,
+  convert: (value: unknown, path: string, depth: number) => BrazeValue | undefined,
+): { [key: string]: BrazeValue } {
   const out: { [key: string]: BrazeValue } = {};
   for (const [key, inner] of Object.entries(value)) {
     checkKey(key, path);
-    const converted = nestedValue(inner, `${path}.${key}`, depth + 1);
+    const converted = convert(inner, `${path}.${key}`, depth + 1);
     if (converted !== undefined) out[key] = converted;
   }
   return out;
@@ -208,15 +218,7 @@ function propertyValue(value: unknown, path: string, depth: number): BrazeValue 
   if (typeof value === 'number') return checkNumber(value, path);
   if (typeof value === 'boolean') return value;
   if (Array.isArray(value)) return value.map((item, i) => propertyValue(item, `${path}[${i}]`, depth + 1) ?? null);
-  if (isPlainObject(value)) {
-    const out: { [key: string]: BrazeValue } = {};
-    for (const [key, inner] of Object.entries(value)) {
-      checkKey(key, path);
-      const converted = propertyValue(inner, `${path}.${key}`, depth + 1);
-      if (converted !== undefined) out[key] = converted;
-    }
-    return out;
-  }
+  if (isPlainObject(value)) return convertEntries(value, path, depth, propertyValue);
   return fail(path, 'a string, number, boolean, Date, array, plain object or null', value);
 }
 
